@@ -1,0 +1,163 @@
+// A small origin server for `npm start` and the end-to-end tests: real sockets on loopback, with
+// endpoints that show what the proxy does (echo of what arrived, slow and streaming bodies, SSE,
+// redirects and cookies naming the origin, a gzip body, uploads, WebSocket echo).
+import { createHash } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
+import { WebSocketServer } from 'ws'
+
+export interface RunningOrigin {
+  name: string
+  port: number
+  url: string
+  /** Requests received so far, in order (method and path). */
+  seen: Array<{ method: string; url: string }>
+  close(): Promise<void>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export async function startOrigin(name: string, port = 0, host = '127.0.0.1'): Promise<RunningOrigin> {
+  const seen: RunningOrigin['seen'] = []
+  let self = ''
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '' })
+    handle(name, self, req, res).catch((err: unknown) => {
+      res.destroy(err instanceof Error ? err : new Error(String(err)))
+    })
+  })
+  const wss = new WebSocketServer({ server, path: '/ws' })
+  wss.on('connection', (socket, req) => {
+    socket.send(JSON.stringify({ origin: name, path: req.url, headers: req.headers }))
+    socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `echo:${data.toString()}`))
+  })
+  await new Promise<void>((resolve) => server.listen(port, host, resolve))
+  const actual = (server.address() as AddressInfo).port
+  self = `http://${host}:${actual}`
+  return {
+    name,
+    port: actual,
+    url: self,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate()
+        wss.close()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+async function handle(name: string, self: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', self)
+  const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d)
+  // Headers a careless origin leaks; Portico hides them by default.
+  res.setHeader('Server', `demo-origin/${name}`)
+  res.setHeader('X-Powered-By', 'node')
+  res.setHeader('X-Origin-Name', name)
+  const path = url.pathname
+
+  if (path === '/' || path === '/index.html') {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+    res.end(`<!doctype html><title>${name}</title><h1>Hello from origin ${name}</h1><p>You reached ${escape(req.url ?? '')} through the proxy.</p>\n`)
+    return
+  }
+  if (path === '/echo' || path.startsWith('/echo/') || path.startsWith('/api/') || path === '/api') {
+    const hash = createHash('sha256')
+    let bytes = 0
+    for await (const chunk of req) {
+      hash.update(chunk as Buffer)
+      bytes += (chunk as Buffer).length
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(JSON.stringify({ origin: name, method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bodyBytes: bytes, bodySha256: hash.digest('hex') }))
+    return
+  }
+  if (path === '/slow') {
+    await sleep(q('ms', 2000))
+    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    res.end(`slow answer from ${name}\n`)
+    return
+  }
+  if (path === '/drip') {
+    // Headers at once, then one chunk per interval: shows the proxy streams rather than buffers.
+    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    const chunks = q('chunks', 5)
+    for (let i = 0; i < chunks; i++) {
+      res.write(`chunk ${i}\n`)
+      await sleep(q('interval', 500))
+    }
+    res.end('done\n')
+    return
+  }
+  if (path === '/sse') {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+    const count = q('count', 5)
+    for (let i = 0; i < count; i++) {
+      res.write(`id: ${i}\ndata: tick ${i} from ${name}\n\n`)
+      await sleep(q('interval', 500))
+    }
+    res.end()
+    return
+  }
+  if (path === '/redirect') {
+    res.writeHead(302, { Location: `${self}${url.searchParams.get('to') ?? '/echo'}`, 'Content-Location': `${self}/redirect` })
+    res.end()
+    return
+  }
+  if (path === '/relative-redirect') {
+    res.writeHead(301, { Location: url.searchParams.get('to') ?? '/echo' })
+    res.end()
+    return
+  }
+  if (path === '/cookies') {
+    res.writeHead(200, {
+      'Set-Cookie': [`session=abc; Domain=${new URL(self).hostname}; Path=/; HttpOnly`, 'theme=dark; Path=/echo; SameSite=Lax', 'plain=1'],
+      'Content-Type': 'text/plain',
+    })
+    res.end('cookies set\n')
+    return
+  }
+  if (path === '/gzip') {
+    const body = gzipSync(Buffer.from(`compressed by the origin ${name}\n`.repeat(50)))
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip', 'Content-Length': body.length })
+    res.end(body)
+    return
+  }
+  if (path === '/bytes') {
+    // n bytes of a repeating pattern, streamed in 64 KiB writes with back-pressure.
+    const total = q('n', 1024)
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': total })
+    const block = Buffer.alloc(65536, 'portico-')
+    let sent = 0
+    while (sent < total) {
+      const n = Math.min(block.length, total - sent)
+      if (!res.write(block.subarray(0, n))) await new Promise((r) => res.once('drain', r))
+      sent += n
+    }
+    res.end()
+    return
+  }
+  if (path === '/truncated') {
+    // Promises more than it sends, then drops the connection: the proxy must not pass this off as whole.
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 100000 })
+    res.write('only the beginning')
+    await sleep(50)
+    res.destroy()
+    return
+  }
+  const status = /^\/status\/(\d{3})$/.exec(path)
+  if (status) {
+    res.writeHead(Number(status[1]), { 'Content-Type': 'text/plain' })
+    res.end(`status ${status[1]} from ${name}\n`)
+    return
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' })
+  res.end(`origin ${name} has nothing at ${path}\n`)
+}
+
+function escape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}

@@ -1,0 +1,1 @@
+export { adminRoutes, ADMIN_PREFIX } from './routes.ts'

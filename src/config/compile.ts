@@ -1,0 +1,310 @@
+// Validated config → the compiled form every request reads: the route table, resolved pools,
+// defaults merged into each route, secrets read from their bindings. Runs once per isolate and
+// config version. Every problem is collected with its field path, never just the first.
+import * as v from 'valibot'
+import { RouteTable, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
+import {
+  PorticoConfig,
+  type HeaderEditsConfig,
+  type HeaderValueConfig,
+  type PorticoConfigOutput,
+  type RouteConfig,
+  type UpstreamConfig,
+} from './schema.ts'
+
+export interface ConfigError {
+  path: string
+  message: string
+}
+
+export type Upstream =
+  | { id: string; kind: 'url'; origin: string; basePath: string; hostname: string; host: string; weight: number }
+  | { id: string; kind: 'service'; binding: string; weight: number }
+
+export interface CompiledPool {
+  name: string
+  upstreams: readonly Upstream[]
+}
+
+export interface HeaderOps {
+  set: ReadonlyArray<readonly [string, string]>
+  remove: readonly string[]
+}
+
+export interface Timeouts {
+  firstByteMs: number
+  totalMs: number | undefined
+}
+
+export type RouteAction =
+  | {
+      kind: 'proxy'
+      pool: CompiledPool
+      rewrite: PathRewrite
+      /** "origin", "preserve" or a fixed host. */
+      host: string
+      timeouts: Timeouts
+      requestHeaders: HeaderOps
+    }
+  | { kind: 'redirect'; to: string; status: number }
+  | { kind: 'respond'; status: number; body: string; headers: ReadonlyArray<readonly [string, string]> }
+
+export interface CompiledRoute {
+  index: number
+  name: string
+  match: RouteMatch
+  action: RouteAction
+  responseHeaders: HeaderOps
+}
+
+export interface CompiledConfig {
+  routes: readonly CompiledRoute[]
+  table: RouteTable<CompiledRoute>
+  pools: ReadonlyMap<string, CompiledPool>
+  forwarding: {
+    trustIncoming: boolean
+    via: string | false
+    hiddenResponseHeaders: readonly string[]
+    allowTrace: boolean
+  }
+  requestId: { header: string; acceptIncoming: boolean }
+}
+
+/** What compile needs from the Worker's bindings. Offline checks answer from wrangler.toml. */
+export interface BindingLookup {
+  /** A secret or var's value; undefined when unbound. */
+  text(name: string): string | undefined
+  /** Whether a service binding of that name exists. */
+  hasService(name: string): boolean
+  /** Offline: secrets are not available, so their absence is a warning, not an error. */
+  offline?: boolean
+}
+
+export type CompileResult =
+  | { ok: true; config: CompiledConfig; warnings: ConfigError[] }
+  | { ok: false; errors: ConfigError[]; warnings: ConfigError[] }
+
+export const DEFAULT_FIRST_BYTE_MS = 30_000
+export const DEFAULT_HIDDEN_RESPONSE_HEADERS = ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version']
+const TEMPLATE_VARS = ['host', 'path', 'query']
+
+/** Validate raw config (already JSON) against the schema and compile it. */
+export function compileConfig(raw: unknown, bindings: BindingLookup): CompileResult {
+  const parsed = v.safeParse(PorticoConfig, raw, { abortEarly: false })
+  if (!parsed.success) return { ok: false, errors: parsed.issues.map(issueToError), warnings: [] }
+  return new Compiler(parsed.output, bindings).run()
+}
+
+function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
+  const path = formatPath(issue.path ?? [])
+  // A union reports its own message; the nested issues say which branch came closest.
+  if (issue.type === 'strict_object' && issue.path?.length) {
+    const key = String(issue.path[issue.path.length - 1]?.key)
+    return { path, message: `unknown field '${key}'; check its spelling against the configuration reference` }
+  }
+  const received = issue.received && issue.received !== 'undefined' ? `; got ${issue.received}` : issue.received === 'undefined' ? '; it is missing' : ''
+  return { path, message: `${issue.message}${received}` }
+}
+
+function formatPath(path: readonly { key: unknown }[]): string {
+  let out = ''
+  for (const item of path) {
+    if (typeof item.key === 'number') out += `[${item.key}]`
+    else out += out === '' ? String(item.key) : `.${String(item.key)}`
+  }
+  return out || '(root)'
+}
+
+class Compiler {
+  readonly errors: ConfigError[] = []
+  readonly warnings: ConfigError[] = []
+  readonly pools = new Map<string, CompiledPool>()
+
+  readonly cfg: PorticoConfigOutput
+  readonly bindings: BindingLookup
+
+  constructor(cfg: PorticoConfigOutput, bindings: BindingLookup) {
+    this.cfg = cfg
+    this.bindings = bindings
+  }
+
+  run(): CompileResult {
+    for (const [name, pool] of Object.entries(this.cfg.pools ?? {})) {
+      this.pools.set(name, { name, upstreams: pool.upstreams.map((u, i) => this.upstream(u, `pools.${name}.upstreams[${i}]`, `${name}/${i}`)) })
+    }
+    const routes = this.cfg.routes.map((r, i) => this.route(r, i))
+    if (this.errors.length > 0) return { ok: false, errors: this.errors, warnings: this.warnings }
+    const table = this.table(routes)
+    const fwd = this.cfg.forwarding ?? {}
+    const config: CompiledConfig = {
+      routes,
+      table,
+      pools: this.pools,
+      forwarding: {
+        trustIncoming: fwd.trustIncoming ?? false,
+        via: fwd.via ?? 'portico',
+        hiddenResponseHeaders: [...DEFAULT_HIDDEN_RESPONSE_HEADERS, ...(fwd.hideResponseHeaders ?? []).map((h) => h.toLowerCase())],
+        allowTrace: fwd.allowTrace ?? false,
+      },
+      requestId: {
+        header: (this.cfg.requestId?.header ?? 'X-Request-Id').toLowerCase(),
+        acceptIncoming: this.cfg.requestId?.acceptIncoming ?? true,
+      },
+    }
+    return { ok: true, config, warnings: this.warnings }
+  }
+
+  fail(path: string, message: string): void {
+    this.errors.push({ path, message })
+  }
+
+  upstream(spec: UpstreamConfig, path: string, id: string): Upstream {
+    if (typeof spec === 'object' && 'service' in spec) {
+      if (!this.bindings.hasService(spec.service)) {
+        this.fail(`${path}.service`, `service binding '${spec.service}' is not bound; add [[services]] binding = "${spec.service}" to wrangler.toml`)
+      }
+      return { id, kind: 'service', binding: spec.service, weight: spec.weight ?? 1 }
+    }
+    const raw = typeof spec === 'string' ? spec : spec.url
+    const url = new URL(raw)
+    const basePath = url.pathname.replace(/\/+$/, '')
+    return { id, kind: 'url', origin: url.origin, basePath, hostname: url.hostname.toLowerCase(), host: url.host, weight: typeof spec === 'string' ? 1 : (spec.weight ?? 1) }
+  }
+
+  route(r: RouteConfig, index: number): CompiledRoute {
+    const at = `routes[${index}]`
+    const match = this.match(r, at)
+    const defaults = this.cfg.defaults ?? {}
+    const responseHeaders = this.headerOps([defaults.responseHeaders, r.responseHeaders], `${at}.responseHeaders`)
+    const name = r.name ?? `route-${index}`
+    const actions = (['pool', 'upstream', 'redirect', 'respond'] as const).filter((k) => r[k] !== undefined)
+    if (actions.length !== 1) {
+      this.fail(at, actions.length === 0 ? 'needs one of pool, upstream, redirect or respond' : `sets ${actions.join(' and ')}; keep exactly one of pool, upstream, redirect or respond`)
+    }
+    const params = match.pattern ? patternParams(match.pattern) : []
+    if (r.rewrite && !(r.pool !== undefined || r.upstream !== undefined)) this.fail(`${at}.rewrite`, 'only applies to routes that forward (pool or upstream)')
+
+    if (r.redirect) {
+      this.checkTemplate(r.redirect.to, params, `${at}.redirect.to`)
+      return { index, name, match, responseHeaders, action: { kind: 'redirect', to: r.redirect.to, status: r.redirect.status ?? 302 } }
+    }
+    if (r.respond) {
+      const headers = Object.entries(r.respond.headers ?? {}).map(([k, val], i) => [k, this.headerValue(val, `${at}.respond.headers.${k}`, i)] as const)
+      const contentType = r.respond.contentType ?? 'text/plain; charset=utf-8'
+      return { index, name, match, responseHeaders, action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
+    }
+    let pool: CompiledPool = { name: '', upstreams: [] }
+    if (r.pool !== undefined) {
+      const found = this.pools.get(r.pool)
+      if (!found) {
+        const defined = [...this.pools.keys()]
+        this.fail(`${at}.pool`, `unknown pool '${r.pool}'; ${defined.length ? `defined: ${defined.join(', ')}` : 'no pools are defined under "pools"'}`)
+      } else pool = found
+    } else if (r.upstream !== undefined) {
+      pool = { name: `${name}`, upstreams: [this.upstream(r.upstream, `${at}.upstream`, `${name}/0`)] }
+    }
+    const timeouts = { ...defaults.timeouts, ...r.timeouts }
+    return {
+      index,
+      name,
+      match,
+      responseHeaders,
+      action: {
+        kind: 'proxy',
+        pool,
+        rewrite: this.rewrite(r, match, params, at),
+        host: r.host ?? defaults.host ?? 'origin',
+        timeouts: { firstByteMs: timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS, totalMs: timeouts.totalMs },
+        requestHeaders: this.headerOps([defaults.requestHeaders, r.requestHeaders], `${at}.requestHeaders`),
+      },
+    }
+  }
+
+  match(r: RouteConfig, at: string): RouteMatch {
+    const m = r.match ?? {}
+    const out: { -readonly [K in keyof RouteMatch]: RouteMatch[K] } = {}
+    if (m.host !== undefined) {
+      const hosts = (Array.isArray(m.host) ? m.host : [m.host]).map((h) => h.toLowerCase().replace(/\.$/, ''))
+      hosts.forEach((h, i) => {
+        const where = Array.isArray(m.host) ? `${at}.match.host[${i}]` : `${at}.match.host`
+        if (!/^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(h)) {
+          this.fail(where, `'${h}' is not a host name; use "example.com" or "*.example.com" (no scheme, port or path)`)
+        }
+      })
+      out.hosts = hosts
+    }
+    if (m.path !== undefined && m.pattern !== undefined) this.fail(`${at}.match`, 'set path (a prefix) or pattern, not both')
+    if (m.path !== undefined) out.path = m.path === '/' ? '/' : m.path.replace(/\/+$/, '') || '/'
+    if (m.pattern !== undefined) {
+      const problem = patternError(m.pattern)
+      if (problem) this.fail(`${at}.match.pattern`, problem)
+      out.pattern = m.pattern
+    }
+    if (m.methods) {
+      m.methods.forEach((meth, i) => {
+        if (!/^[!#$%&'*+\-.^_`|~0-9A-Z]+$/.test(meth)) this.fail(`${at}.match.methods[${i}]`, `'${meth}' is not an HTTP method`)
+      })
+      out.methods = new Set(m.methods)
+    }
+    if (m.headers) {
+      out.headers = Object.entries(m.headers).map(([k, val]) => [k.toLowerCase(), Array.isArray(val) ? val : [val]] as const)
+    }
+    return out
+  }
+
+  rewrite(r: RouteConfig, match: RouteMatch, params: string[], at: string): PathRewrite {
+    const rw = r.rewrite
+    if (!rw) return { kind: 'none' }
+    const set = (['stripPrefix', 'replacePrefix', 'path'] as const).filter((k) => rw[k] !== undefined && rw[k] !== false)
+    if (set.length > 1) this.fail(`${at}.rewrite`, `sets ${set.join(' and ')}; keep one`)
+    if (rw.path !== undefined) {
+      this.checkTemplate(rw.path, params, `${at}.rewrite.path`)
+      return { kind: 'template', template: rw.path }
+    }
+    if (rw.stripPrefix || rw.replacePrefix !== undefined) {
+      if (!match.path) {
+        this.fail(`${at}.rewrite`, 'stripPrefix and replacePrefix need match.path (the prefix to replace)')
+        return { kind: 'none' }
+      }
+      const to = rw.replacePrefix !== undefined ? rw.replacePrefix.replace(/\/+$/, '') : ''
+      return { kind: 'prefix', from: match.path, to }
+    }
+    return { kind: 'none' }
+  }
+
+  checkTemplate(template: string, params: string[], path: string): void {
+    for (const name of templateNames(template)) {
+      if (!TEMPLATE_VARS.includes(name) && !params.includes(name)) {
+        const known = [...TEMPLATE_VARS, ...params].map((n) => `{${n}}`).join(', ')
+        this.fail(path, `unknown placeholder {${name}}; available: ${known}`)
+      }
+    }
+  }
+
+  headerOps(layers: Array<HeaderEditsConfig | undefined>, path: string): HeaderOps {
+    const set = new Map<string, string>()
+    const remove: string[] = []
+    for (const layer of layers) {
+      if (!layer) continue
+      for (const [k, val] of Object.entries(layer.set ?? {})) set.set(k.toLowerCase(), this.headerValue(val, `${path}.set.${k}`, 0))
+      for (const k of layer.remove ?? []) remove.push(k.toLowerCase())
+    }
+    return { set: [...set], remove }
+  }
+
+  headerValue(val: HeaderValueConfig, path: string, _i: number): string {
+    if (typeof val === 'string') return val
+    const secret = this.bindings.text(val.secret)
+    if (secret === undefined) {
+      const entry = { path: `${path}.secret`, message: `secret '${val.secret}' is not bound; run: npx wrangler secret put ${val.secret}` }
+      if (this.bindings.offline) this.warnings.push(entry)
+      else this.errors.push(entry)
+      return ''
+    }
+    return secret
+  }
+
+  table(routes: CompiledRoute[]): RouteTable<CompiledRoute> {
+    return new RouteTable(routes)
+  }
+}

@@ -1,0 +1,7 @@
+export { loadConfig, rawConfigFrom, bindingsOf } from './load.ts'
+export type { PorticoEnv } from './load.ts'
+export { compileConfig, DEFAULT_FIRST_BYTE_MS, DEFAULT_HIDDEN_RESPONSE_HEADERS } from './compile.ts'
+export type { CompiledConfig, CompiledRoute, CompiledPool, CompileResult, ConfigError, RouteAction, Upstream, HeaderOps, Timeouts, BindingLookup } from './compile.ts'
+export { PorticoConfig } from './schema.ts'
+export { describeRoutes } from './describe.ts'
+export type { RouteSummary } from './describe.ts'

@@ -1,0 +1,205 @@
+// The one schema for Portico's configuration: validation, the TypeScript types and the exported
+// JSON Schema (`npm run schema`) all come from here. Cross-field rules (a route naming a pool that
+// exists, a secret that is bound) are checked when the config is compiled, in compile.ts.
+import * as v from 'valibot'
+
+const described = <T extends v.GenericSchema>(schema: T, description: string) =>
+  v.pipe(schema, v.description(description))
+
+const positiveMs = (what: string) =>
+  described(
+    v.pipe(
+      v.number('must be a number of milliseconds'),
+      v.integer('must be a whole number of milliseconds'),
+      v.minValue(1, 'must be > 0 milliseconds'),
+      v.maxValue(3_600_000, 'must be at most 3600000 ms (one hour)'),
+    ),
+    what,
+  )
+
+const httpUrl = v.pipe(
+  v.string('must be a URL string such as "https://origin.example.com"'),
+  v.url('must be an absolute URL such as "https://origin.example.com"'),
+  v.check((s) => /^https?:\/\//i.test(s), 'must start with http:// or https://'),
+  v.check((s) => !/[?#]/.test(s), 'must not contain a query or fragment; put only scheme, host, port and an optional base path'),
+)
+
+/** A value taken from a Worker secret (`wrangler secret put NAME`) instead of written in config. */
+export const SecretRef = described(
+  v.strictObject({ secret: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')) }),
+  'Reads the value from the Worker secret or var with this name, so it never sits in wrangler.toml.',
+)
+const HeaderValue = v.union([v.string(), SecretRef], 'must be a string or { "secret": "NAME" }')
+
+const headerName = v.pipe(
+  v.string(),
+  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid HTTP header name (RFC 9110 section 5.1)'),
+)
+
+export const HeaderEdits = v.strictObject({
+  set: v.optional(
+    described(v.record(headerName, HeaderValue), 'Headers to set (replacing any existing value).'),
+  ),
+  remove: v.optional(described(v.array(headerName), 'Headers to remove.')),
+})
+
+export const Timeouts = v.strictObject({
+  firstByteMs: v.optional(
+    positiveMs(
+      'Time allowed from sending the request to receiving the response headers (connect and first byte). ' +
+        'On expiry the client gets 504. Default 30000.',
+    ),
+  ),
+  totalMs: v.optional(
+    positiveMs(
+      'Time allowed for the whole exchange, body included. On expiry before the headers the client gets 504; ' +
+        'after, the response is cut off (never passed off as complete). Default: no limit, so streams (SSE) may run.',
+    ),
+  ),
+})
+
+export const HostMode = described(
+  v.union([v.picklist(['origin', 'preserve']), v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be "origin", "preserve" or a host name'))]),
+  'Host sent to the origin: "origin" (the upstream URL\'s host, default), "preserve" (the client\'s Host; ' +
+    'on Cloudflare this uses resolveOverride and needs the origin in the same zone, see README) or a fixed host name.',
+)
+
+export const UpstreamSpec = v.union(
+  [
+    httpUrl,
+    v.strictObject({
+      url: httpUrl,
+      weight: v.optional(described(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 'Relative share of traffic. Default 1.')),
+    }),
+    v.strictObject({
+      service: described(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')), 'Name of a Worker service binding in wrangler.toml [[services]].'),
+      weight: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+    }),
+  ],
+  'must be an origin URL, { "url": ..., "weight": n } or { "service": "BINDING" }',
+)
+
+export const Pool = v.strictObject({
+  upstreams: described(
+    v.pipe(v.array(UpstreamSpec), v.minLength(1, 'must list at least one upstream')),
+    'The origins of this pool: URLs (https://host[:port][/base]) or Worker service bindings.',
+  ),
+})
+
+const pathString = v.pipe(v.string(), v.startsWith('/', 'must start with "/"'))
+
+export const Match = v.strictObject({
+  host: v.optional(
+    described(
+      v.union([v.string(), v.array(v.string())], 'must be a host name or a list of them'),
+      'Host names this route serves: exact ("api.example.com") or wildcard ("*.example.com", one or more labels). ' +
+        'Compared without port, case-insensitively.',
+    ),
+  ),
+  path: v.optional(
+    described(pathString, 'Path prefix, matched on whole segments: "/api" matches /api and /api/x but not /apix.'),
+  ),
+  pattern: v.optional(
+    described(
+      pathString,
+      'Path pattern with parameters: "/users/:id", "/files/:name{.+\\\\.png}", "/docs/*". Parameters can be used in rewrite.path and redirect.to as {name}.',
+    ),
+  ),
+  methods: v.optional(described(v.pipe(v.array(v.pipe(v.string(), v.toUpperCase())), v.minLength(1)), 'Methods this route accepts. Default: all.')),
+  headers: v.optional(
+    described(
+      v.record(headerName, v.union([v.string(), v.array(v.string())])),
+      'Request headers that must be present with one of the given values; "*" means present with any value.',
+    ),
+  ),
+})
+
+export const Rewrite = v.strictObject({
+  stripPrefix: v.optional(
+    described(v.boolean(), 'Remove the matched match.path prefix before forwarding: /api/users → /users.'),
+  ),
+  replacePrefix: v.optional(described(pathString, 'Replace the matched match.path prefix with this one: /api/users → /v2/users.')),
+  path: v.optional(described(pathString, 'Replace the whole path with this template; {name} takes a match.pattern parameter.')),
+})
+
+export const Redirect = v.strictObject({
+  to: described(
+    v.pipe(v.string(), v.minLength(1)),
+    'Location to send: absolute URL or path. Placeholders: {host}, {path}, {query} (with its "?"), and {name} for pattern parameters.',
+  ),
+  status: v.optional(
+    described(v.picklist([301, 302, 303, 307, 308], 'must be one of 301, 302, 303, 307, 308'), 'Redirect status. Default 302.'),
+  ),
+})
+
+export const Respond = v.strictObject({
+  status: v.pipe(v.number(), v.integer(), v.minValue(200, 'must be 200-599'), v.maxValue(599, 'must be 200-599')),
+  body: v.optional(v.string()),
+  contentType: v.optional(described(v.string(), 'Default "text/plain; charset=utf-8".')),
+  headers: v.optional(v.record(headerName, HeaderValue)),
+})
+
+/** Settings a route inherits from `defaults` unless it sets them itself. */
+const inheritable = {
+  host: v.optional(HostMode),
+  timeouts: v.optional(Timeouts),
+  requestHeaders: v.optional(described(HeaderEdits, 'Edits to the request sent to the origin, applied last.')),
+  responseHeaders: v.optional(described(HeaderEdits, 'Edits to the response sent to the client, applied last.')),
+}
+
+export const Route = v.strictObject({
+  name: v.optional(described(v.string(), 'Shown in logs and `npm run check`. Default: route-<index>.')),
+  match: v.optional(described(Match, 'What this route serves. Omitted: every request (a catch-all).')),
+  pool: v.optional(described(v.string(), 'Name of a pool in `pools` to forward to.')),
+  upstream: v.optional(described(UpstreamSpec, 'A single origin to forward to, instead of a named pool.')),
+  rewrite: v.optional(Rewrite),
+  redirect: v.optional(described(Redirect, 'Answer with a redirect instead of forwarding.')),
+  respond: v.optional(described(Respond, 'Answer with a fixed response instead of forwarding (maintenance page, robots.txt).')),
+  ...inheritable,
+})
+
+export const Forwarding = v.strictObject({
+  trustIncoming: v.optional(
+    described(
+      v.boolean(),
+      'Trust X-Forwarded-For/-Proto/-Host and Forwarded from the hop in front and append to them. ' +
+        'Default false: the client cannot forge them, Portico replaces them with what it saw.',
+    ),
+  ),
+  via: v.optional(
+    described(
+      v.union([v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/, 'must be a token such as "portico"')), v.literal(false)]),
+      'Pseudonym added to Via in both directions (RFC 9110 section 7.6.3), also used to detect loops. false: do not add Via. Default "portico".',
+    ),
+  ),
+  hideResponseHeaders: v.optional(
+    described(v.array(headerName), 'Origin response headers to remove, added to the defaults (Server, X-Powered-By, X-AspNet-Version, X-AspNetMvc-Version).'),
+  ),
+  allowTrace: v.optional(described(v.boolean(), 'Forward TRACE requests. Default false (405): TRACE reflects credentials.')),
+})
+
+export const PorticoConfig = v.strictObject({
+  $schema: v.optional(v.string()),
+  routes: described(
+    v.pipe(v.array(Route), v.minLength(1, 'must list at least one route')),
+    'Ordered routes: the first whose match fits the request handles it.',
+  ),
+  pools: v.optional(described(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, 'pool names use letters, digits, - and _')), Pool), 'Named pools of origins that routes refer to.')),
+  defaults: v.optional(described(v.strictObject(inheritable), 'Settings every route inherits unless it sets its own.')),
+  forwarding: v.optional(Forwarding),
+  requestId: v.optional(
+    v.strictObject({
+      header: v.optional(described(headerName, 'Header carrying the request id. Default "X-Request-Id".')),
+      acceptIncoming: v.optional(
+        described(v.boolean(), 'Keep a well-formed request id sent by the client (1-128 of A-Z a-z 0-9 . _ : -). Default true.'),
+      ),
+    }),
+  ),
+})
+
+export type PorticoConfigInput = v.InferInput<typeof PorticoConfig>
+export type PorticoConfigOutput = v.InferOutput<typeof PorticoConfig>
+export type RouteConfig = v.InferOutput<typeof Route>
+export type UpstreamConfig = v.InferOutput<typeof UpstreamSpec>
+export type HeaderEditsConfig = v.InferOutput<typeof HeaderEdits>
+export type HeaderValueConfig = v.InferOutput<typeof HeaderValue>

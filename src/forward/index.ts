@@ -1,0 +1,5 @@
+export { forwardRequest, targetFor } from './stage.ts'
+export type { ForwardInput, ForwardOutcome } from './stage.ts'
+export { HOP_BY_HOP_HEADERS, appendVia, isLoop, takeMaxForwards, viaProtocol, stripHopByHop, setForwardingHeaders, forwardedElement, applyHeaderOps } from './request-headers.ts'
+export type { ClientFacts } from './request-headers.ts'
+export { publicUrlFor, rewriteSetCookie } from './response-headers.ts'

@@ -1,0 +1,147 @@
+// Forward one request to one upstream and turn its answer into the client's response. Bodies
+// stream both ways (the request body and the origin's body are passed as streams, never read
+// here), redirects are never followed, and failures become 502/504 problems that name no origin.
+import type { CompiledConfig, PorticoEnv, RouteAction, Upstream } from '../config/index.ts'
+import { joinPath, rewritePath } from '../routing/index.ts'
+import { problem } from '../http/problem.ts'
+import { propagateTraceContext } from '../observe/index.ts'
+import {
+  appendVia,
+  applyHeaderOps,
+  setForwardingHeaders,
+  stripHopByHop,
+  type ClientFacts,
+} from './request-headers.ts'
+import { cleanResponseHeaders, rewriteLocations, rewriteSetCookies, type UrlMapping } from './response-headers.ts'
+
+type ProxyAction = Extract<RouteAction, { kind: 'proxy' }>
+
+export interface ForwardInput {
+  req: Request
+  url: URL
+  action: ProxyAction
+  params: Record<string, string>
+  upstream: Upstream
+  client: ClientFacts
+  requestId: string
+  config: CompiledConfig
+  env: PorticoEnv
+}
+
+export type ForwardOutcome =
+  | { ok: true; response: Response }
+  /** No response from the origin: `response` is the 502/504 for the client. */
+  | { ok: false; response: Response; reason: 'timeout' | 'unreachable' }
+
+export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcome> {
+  const { req, url, action, upstream, client, config } = input
+  const isUpgrade = req.headers.get('upgrade')?.toLowerCase() === 'websocket'
+
+  const headers = new Headers(req.headers)
+  stripHopByHop(headers, isUpgrade)
+  setForwardingHeaders(headers, client, config.forwarding)
+  appendVia(headers, client.protocolVersion, config.forwarding.via)
+  headers.set(config.requestId.header, input.requestId)
+  propagateTraceContext(headers, (n) => crypto.getRandomValues(new Uint8Array(n)))
+  applyHeaderOps(headers, action.requestHeaders)
+
+  const path = rewritePath(action.rewrite, url.pathname, input.params)
+  const target = targetFor(upstream, path, url.search, action.host, client.host)
+
+  const controller = new AbortController()
+  let timedOut = false
+  const abortOnTimeout = (ms: number) =>
+    setTimeout(() => {
+      timedOut = true
+      controller.abort(new Error('upstream timeout'))
+    }, ms)
+  const firstByteTimer = abortOnTimeout(action.timeouts.firstByteMs)
+  // The total timer is never cleared: once the body is done, aborting is a no-op; before that it
+  // cuts the stream off, so a client never takes a truncated body for a complete one.
+  if (action.timeouts.totalMs !== undefined) abortOnTimeout(action.timeouts.totalMs)
+
+  const init: RequestInit<RequestInitCfProperties> = {
+    method: req.method,
+    headers,
+    body: req.method === 'GET' || req.method === 'HEAD' ? null : req.body,
+    redirect: 'manual',
+    signal: controller.signal,
+  }
+  if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride }
+
+  let res: Response
+  try {
+    res =
+      upstream.kind === 'service'
+        ? await (input.env[upstream.binding] as Fetcher).fetch(target.url, init)
+        : await fetch(target.url, init)
+  } catch (err) {
+    const reason = timedOut ? 'timeout' : 'unreachable'
+    console.error(JSON.stringify({ level: 'error', message: `upstream ${reason}`, requestId: input.requestId, upstream: upstream.id, error: String(err) }))
+    const accept = req.headers.get('accept')
+    const response =
+      reason === 'timeout'
+        ? problem(504, 'upstream-timeout', { detail: 'The origin did not answer in time.', accept })
+        : problem(502, 'upstream-unreachable', { detail: 'The origin could not be reached or failed to answer.', accept })
+    return { ok: false, response, reason }
+  } finally {
+    clearTimeout(firstByteTimer)
+  }
+
+  const out = new Headers(res.headers)
+  cleanResponseHeaders(out, config.forwarding.hiddenResponseHeaders, res.status === 101)
+  if (upstream.kind === 'url') {
+    const map: UrlMapping = {
+      upstreamOrigin: upstream.origin,
+      upstreamBasePath: upstream.basePath,
+      upstreamHostname: upstream.hostname,
+      publicOrigin: `${client.proto}://${client.host}`,
+      publicHostname: url.hostname,
+      rewrite: action.rewrite,
+    }
+    rewriteLocations(out, map)
+    rewriteSetCookies(out, map)
+  }
+  appendVia(out, '1.1', config.forwarding.via)
+
+  if (res.status === 101 && res.webSocket) {
+    return { ok: true, response: new Response(null, { status: 101, webSocket: res.webSocket, headers: out }) }
+  }
+  // Passing the origin's body stream untouched lets the runtime forward an already-compressed
+  // body byte for byte with its Content-Encoding (no decode and re-encode).
+  return { ok: true, response: new Response(res.body, { status: res.status, statusText: res.statusText, headers: out }) }
+}
+
+interface Target {
+  url: string
+  resolveOverride?: string
+}
+
+/**
+ * The URL to fetch. Host "origin" fetches the upstream URL as it is. "preserve" or a fixed host
+ * puts that host in the URL (so it becomes the Host header) and connects to the upstream through
+ * `cf.resolveOverride`; the platform honours that only for hosts in the Worker's zone, and an
+ * upstream given as an IP address or localhost cannot be named that way, so it keeps its own Host.
+ */
+export function targetFor(upstream: Upstream, path: string, search: string, hostMode: string, publicHost: string): Target {
+  const wanted = hostMode === 'origin' ? undefined : hostMode === 'preserve' ? publicHost.replace(/:\d+$/, '') : hostMode
+  if (upstream.kind === 'service') {
+    return { url: `https://${wanted ?? publicHost}${path}${search}` }
+  }
+  const url = `${upstream.origin}${joinPath(upstream.basePath, path)}${search}`
+  if (wanted === undefined || !canResolveOverride(upstream.hostname)) return { url }
+  const u = new URL(url)
+  const [name, port] = splitHostPort(wanted)
+  u.hostname = name
+  if (port) u.port = port
+  return { url: u.toString(), resolveOverride: upstream.hostname }
+}
+
+function canResolveOverride(hostname: string): boolean {
+  return hostname !== 'localhost' && !/^[\d.]+$/.test(hostname) && !hostname.startsWith('[')
+}
+
+function splitHostPort(host: string): [string, string | undefined] {
+  const m = /^(.*?)(?::(\d+))?$/.exec(host)
+  return [m?.[1] ?? host, m?.[2]]
+}

@@ -1,0 +1,2 @@
+export { requestIdFor } from './request-id.ts'
+export { propagateTraceContext, isValidTraceparent, newTraceparent } from './traceparent.ts'

@@ -1,0 +1,32 @@
+// W3C Trace Context (https://www.w3.org/TR/trace-context/): a valid traceparent is passed to the
+// origin unchanged, with its tracestate; a missing or invalid one is replaced by a new trace, and
+// tracestate without a valid traceparent is dropped (section 3.3.2).
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
+
+export function isValidTraceparent(value: string): boolean {
+  const m = TRACEPARENT.exec(value.trim())
+  if (!m) return false
+  const [, version, traceId, parentId] = m
+  if (version === 'ff') return false
+  if (version === '00' && m[5] !== undefined) return false // version 00 has exactly four fields
+  return !/^0+$/.test(traceId ?? '') && !/^0+$/.test(parentId ?? '')
+}
+
+/** A new sampled-off traceparent from 24 random bytes. */
+export function newTraceparent(randomBytes: (n: number) => Uint8Array): string {
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  let traceId = hex(randomBytes(16))
+  let parentId = hex(randomBytes(8))
+  if (/^0+$/.test(traceId)) traceId = `${traceId.slice(0, 31)}1`
+  if (/^0+$/.test(parentId)) parentId = `${parentId.slice(0, 15)}1`
+  return `00-${traceId}-${parentId}-00`
+}
+
+/** Make the outgoing headers carry valid trace context. */
+export function propagateTraceContext(headers: Headers, randomBytes: (n: number) => Uint8Array): void {
+  const current = headers.get('traceparent')
+  if (current !== null && isValidTraceparent(current)) return
+  headers.delete('tracestate')
+  headers.set('traceparent', newTraceparent(randomBytes))
+}

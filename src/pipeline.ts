@@ -1,0 +1,78 @@
+// One request's journey, top to bottom. Each stage is a function in its capability's folder; this
+// file only orders them and takes the early exits.
+import { pickUpstream } from './balance/index.ts'
+import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
+import { applyHeaderOps, forwardRequest, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
+import { problem } from './http/problem.ts'
+import { requestIdFor } from './observe/index.ts'
+import { fillTemplate, routingHost } from './routing/index.ts'
+
+/** Methods a proxy answers 405 to by default: TRACE reflects credentials, CONNECT opens tunnels. */
+const REFUSED_METHODS = new Set(['TRACE', 'CONNECT'])
+const ALLOW_ALL = 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS'
+
+export async function handleProxy(req: Request, env: PorticoEnv): Promise<Response> {
+  const loaded = loadConfig(env)
+  if (!loaded.ok) return configInvalid(loaded.errors, req)
+  const config = loaded.config
+  const url = new URL(req.url)
+  const accept = req.headers.get('accept')
+  const requestId = requestIdFor(req.headers.get(config.requestId.header), config.requestId.acceptIncoming, () => crypto.randomUUID())
+  const done = (res: Response, route?: CompiledRoute) => finish(res, config, requestId, route)
+
+  if (REFUSED_METHODS.has(req.method) && !(req.method === 'TRACE' && config.forwarding.allowTrace)) {
+    return done(problem(405, 'method-refused', { detail: `${req.method} is not forwarded by this proxy.`, accept, headers: { Allow: ALLOW_ALL } }))
+  }
+  if (isLoop(req.headers.get('via'), config.forwarding.via)) {
+    return done(problem(508, 'loop-detected', { detail: 'This request has already passed through this proxy.', accept }))
+  }
+
+  const found = config.table.match({ method: req.method, host: routingHost(url), path: url.pathname, headers: req.headers })
+  if (found.kind === 'none') return done(problem(404, 'no-route', { detail: 'No route serves this host and path.', accept }))
+  if (found.kind === 'method-not-allowed') {
+    return done(problem(405, 'method-not-allowed', { detail: `This resource accepts ${found.allow.join(', ')}.`, accept, headers: { Allow: found.allow.join(', ') } }))
+  }
+  const { route, params } = found
+  const action = route.action
+
+  if (action.kind === 'redirect') {
+    const location = fillTemplate(action.to, { ...params, host: url.host, path: url.pathname, query: url.search })
+    return done(new Response(null, { status: action.status, headers: { Location: location } }), route)
+  }
+  if (action.kind === 'respond') {
+    return done(new Response(req.method === 'HEAD' ? null : action.body, { status: action.status, headers: action.headers.map(([k, val]) => [k, val]) }), route)
+  }
+
+  const headers = new Headers(req.headers) // Max-Forwards is decremented on this copy
+  if (takeMaxForwards(req.method, headers)) return done(new Response(null, { status: 200, headers: { Allow: ALLOW_ALL } }), route)
+
+  const upstream = pickUpstream(action.pool)
+  if (!upstream) return done(problem(503, 'no-upstream', { detail: 'No origin is available for this route.', accept }), route)
+
+  const client: ClientFacts = {
+    ip: req.headers.get('cf-connecting-ip') ?? undefined,
+    proto: url.protocol.replace(':', ''),
+    host: url.host,
+    protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
+  }
+  const forwarded = await forwardRequest({ req: new Request(req, { headers }), url, action, params, upstream, client, requestId, config, env })
+  return done(forwarded.response, route)
+}
+
+/** Every response carries the request id and the route's response header edits. */
+function finish(res: Response, config: CompiledConfig, requestId: string, route?: CompiledRoute): Response {
+  res.headers.set(config.requestId.header, requestId)
+  if (route) applyHeaderOps(res.headers, route.responseHeaders)
+  return res
+}
+
+function configInvalid(errors: readonly ConfigError[], req: Request): Response {
+  const res = problem(500, 'config-invalid', {
+    title: 'Configuration is invalid',
+    detail: `${errors.length} problem${errors.length === 1 ? '' : 's'}; fix them in wrangler.toml (check offline with npm run check)`,
+    extra: { errors },
+    accept: req.headers.get('accept'),
+  })
+  res.headers.set('X-Request-Id', crypto.randomUUID())
+  return res
+}
