@@ -4,8 +4,12 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createRequire } from 'node:module'
 import { gzipSync } from 'node:zlib'
-import { WebSocketServer } from 'ws'
+import type { WebSocketServer as WebSocketServerType } from 'ws'
+
+// Node's own resolution: a test runner set up for workerd would otherwise pick ws's browser stub.
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketServer: typeof WebSocketServerType }
 
 export interface RunningOrigin {
   name: string

@@ -102,8 +102,18 @@ function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
     const key = String(issue.path[issue.path.length - 1]?.key)
     return { path, message: `unknown field '${key}'; check its spelling against the configuration reference` }
   }
-  const received = issue.received && issue.received !== 'undefined' ? `; got ${issue.received}` : issue.received === 'undefined' ? '; it is missing' : ''
-  return { path, message: `${issue.message}${received}` }
+  return { path, message: `${issue.message}${describeInput(issue)}` }
+}
+
+function describeInput(issue: v.BaseIssue<unknown>): string {
+  const input = issue.input
+  if (input === undefined) return '; it is missing'
+  if (typeof input === 'string' || typeof input === 'number' || typeof input === 'boolean') {
+    const shown = JSON.stringify(input)
+    return `; got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`
+  }
+  if (Array.isArray(input)) return `; got a list of ${input.length}`
+  return input === null ? '; got null' : `; got ${issue.received}`
 }
 
 function formatPath(path: readonly { key: unknown }[]): string {
