@@ -11,7 +11,8 @@ import { compileConfig, describeRoutes, rawConfigFrom, type BindingLookup, type 
 const { values } = parseArgs({ options: { config: { type: 'string', default: 'wrangler.toml' }, env: { type: 'string' }, file: { type: 'string' } } })
 const wrangler = unstable_readConfig({ config: values.config, env: values.env }, { hideWarnings: true })
 const vars = (wrangler.vars ?? {}) as Record<string, unknown>
-const services = new Set((wrangler.services ?? []).map((s) => s.binding))
+// Bindings with a fetch(): service bindings and mTLS client certificates.
+const services = new Set([...(wrangler.services ?? []).map((s) => s.binding), ...(wrangler.mtls_certificates ?? []).map((m) => m.binding)])
 
 let bindings: { ORIGIN?: unknown; PORTICO_CONFIG?: unknown } = vars
 if (values.file) {

@@ -18,7 +18,7 @@ export interface ConfigError {
 }
 
 export type Upstream =
-  | { id: string; kind: 'url'; origin: string; basePath: string; hostname: string; host: string; weight: number }
+  | { id: string; kind: 'url'; origin: string; basePath: string; hostname: string; host: string; weight: number; mtlsBinding?: string }
   | { id: string; kind: 'service'; binding: string; weight: number }
 
 export interface CompiledPool {
@@ -74,7 +74,7 @@ export interface CompiledConfig {
 export interface BindingLookup {
   /** A secret or var's value; undefined when unbound. */
   text(name: string): string | undefined
-  /** Whether a service binding of that name exists. */
+  /** Whether a binding with fetch() of that name exists: a service binding or an mTLS certificate. */
   hasService(name: string): boolean
   /** Offline: secrets are not available, so their absence is a warning, not an error. */
   offline?: boolean
@@ -178,7 +178,11 @@ class Compiler {
     const raw = typeof spec === 'string' ? spec : spec.url
     const url = new URL(raw)
     const basePath = url.pathname.replace(/\/+$/, '')
-    return { id, kind: 'url', origin: url.origin, basePath, hostname: url.hostname.toLowerCase(), host: url.host, weight: typeof spec === 'string' ? 1 : (spec.weight ?? 1) }
+    const mtlsBinding = typeof spec === 'string' ? undefined : spec.mtlsCertificate
+    if (mtlsBinding !== undefined && !this.bindings.hasService(mtlsBinding)) {
+      this.fail(`${path}.mtlsCertificate`, `mTLS certificate binding '${mtlsBinding}' is not bound; add mtls_certificates = [{ binding = "${mtlsBinding}", certificate_id = "..." }] to wrangler.toml`)
+    }
+    return { id, kind: 'url', origin: url.origin, basePath, hostname: url.hostname.toLowerCase(), host: url.host, weight: typeof spec === 'string' ? 1 : (spec.weight ?? 1), mtlsBinding }
   }
 
   route(r: RouteConfig, index: number): CompiledRoute {

@@ -70,6 +70,12 @@ export const UpstreamSpec = v.union(
     v.strictObject({
       url: httpUrl,
       weight: v.optional(described(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 'Relative share of traffic. Default 1.')),
+      mtlsCertificate: v.optional(
+        described(
+          v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')),
+          'Name of an mtls_certificates binding in wrangler.toml: Portico presents that client certificate to this origin.',
+        ),
+      ),
     }),
     v.strictObject({
       service: described(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')), 'Name of a Worker service binding in wrangler.toml [[services]].'),

@@ -71,10 +71,9 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
 
   let res: Response
   try {
-    res =
-      upstream.kind === 'service'
-        ? await (input.env[upstream.binding] as Fetcher).fetch(target.url, init)
-        : await fetch(target.url, init)
+    // A service binding, or an mtls_certificates binding (its fetch presents the client certificate).
+    const binding = upstream.kind === 'service' ? upstream.binding : upstream.mtlsBinding
+    res = binding ? await (input.env[binding] as Fetcher).fetch(target.url, init) : await fetch(target.url, init)
   } catch (err) {
     const reason = timedOut ? 'timeout' : 'unreachable'
     console.error(JSON.stringify({ level: 'error', message: `upstream ${reason}`, requestId: input.requestId, upstream: upstream.id, error: String(err) }))
