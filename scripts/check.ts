@@ -12,7 +12,7 @@ const { values } = parseArgs({ options: { config: { type: 'string', default: 'wr
 const wrangler = unstable_readConfig({ config: values.config, env: values.env }, { hideWarnings: true })
 const vars = (wrangler.vars ?? {}) as Record<string, unknown>
 // Bindings with a fetch(): service bindings and mTLS client certificates.
-const services = new Set([...(wrangler.services ?? []).map((s) => s.binding), ...(wrangler.mtls_certificates ?? []).map((m) => m.binding)])
+const services = new Set([...(wrangler.services ?? []).map((s: { binding: string }) => s.binding), ...(wrangler.mtls_certificates ?? []).map((m: { binding: string }) => m.binding)])
 
 let bindings: { ORIGIN?: unknown; PORTICO_CONFIG?: unknown } = vars
 if (values.file) {
