@@ -3,7 +3,7 @@ export function demoConfig(originUrls: readonly string[]): unknown {
   return {
     pools: { web: { upstreams: originUrls } },
     routes: [
-      { name: 'api', match: { path: '/api' }, pool: 'web', rewrite: { replacePrefix: '/echo' } },
+      { name: 'api', match: { path: '/api' }, pool: 'web', rewrite: { stripPrefix: true } },
       { name: 'old-docs', match: { pattern: '/old-docs/:page' }, redirect: { to: '/docs/{page}{query}', status: 301 } },
       {
         name: 'maintenance',

@@ -13,7 +13,7 @@ console.log(`demo origins: ${origins.map((o) => `${o.name} ${o.url}`).join(', ')
 const wrangler = spawn(
   'wrangler',
   ['dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false', '--var', `PORTICO_CONFIG:${config}`, '--var', 'ORIGIN:'],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
 )
 const stop = () => {
   wrangler.kill('SIGINT')
@@ -24,4 +24,4 @@ process.on('SIGTERM', stop)
 wrangler.on('exit', (code) => {
   void Promise.all(origins.map((o) => o.close())).then(() => process.exit(code ?? 0))
 })
-console.log(`Portico: http://localhost:${port}/  try: curl -i localhost:${port}/api/hello`)
+console.log(`Portico: http://localhost:${port}/  try: curl -i localhost:${port}/api/echo`)
