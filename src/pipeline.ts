@@ -10,6 +10,8 @@ import { fillTemplate, routingHost } from './routing/index.ts'
 /** Methods a proxy answers 405 to by default: TRACE reflects credentials, CONNECT opens tunnels. */
 const REFUSED_METHODS = new Set(['TRACE', 'CONNECT'])
 const ALLOW_ALL = 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS'
+/** Credentials are not reflected even when TRACE is allowed. */
+const TRACE_HIDDEN = new Set(['authorization', 'cookie', 'proxy-authorization'])
 
 export async function handleProxy(req: Request, env: PorticoEnv): Promise<Response> {
   const loaded = loadConfig(env)
@@ -43,8 +45,12 @@ export async function handleProxy(req: Request, env: PorticoEnv): Promise<Respon
     return done(new Response(req.method === 'HEAD' ? null : action.body, { status: action.status, headers: action.headers.map(([k, val]) => [k, val]) }), route)
   }
 
-  const headers = new Headers(req.headers) // Max-Forwards is decremented on this copy
-  if (takeMaxForwards(req.method, headers)) return done(new Response(null, { status: 200, headers: { Allow: ALLOW_ALL } }), route)
+  let outgoing = req
+  if ((req.method === 'OPTIONS' || req.method === 'TRACE') && req.headers.has('max-forwards')) {
+    const headers = new Headers(req.headers) // Max-Forwards is decremented on this copy
+    if (takeMaxForwards(req.method, headers)) return done(answerLastHop(req), route)
+    outgoing = new Request(req, { headers })
+  }
 
   const upstream = pickUpstream(action.pool)
   if (!upstream) return done(problem(503, 'no-upstream', { detail: 'No origin is available for this route.', accept }), route)
@@ -55,7 +61,7 @@ export async function handleProxy(req: Request, env: PorticoEnv): Promise<Respon
     host: url.host,
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
-  const forwarded = await forwardRequest({ req: new Request(req, { headers }), url, action, params, upstream, client, requestId, config, env })
+  const forwarded = await forwardRequest({ req: outgoing, url, action, params, upstream, client, requestId, config, env })
   return done(forwarded.response, route)
 }
 
@@ -64,6 +70,15 @@ function finish(res: Response, config: CompiledConfig, requestId: string, route?
   res.headers.set(config.requestId.header, requestId)
   if (route) applyHeaderOps(res.headers, route.responseHeaders)
   return res
+}
+
+/** Max-Forwards reached 0 here (RFC 9110 section 7.6.2): OPTIONS gets Allow, TRACE its echo (9.3.8). */
+function answerLastHop(req: Request): Response {
+  if (req.method === 'OPTIONS') return new Response(null, { status: 200, headers: { Allow: ALLOW_ALL } })
+  const url = new URL(req.url)
+  const lines = [`TRACE ${url.pathname}${url.search} HTTP/1.1`]
+  for (const [name, value] of req.headers) if (!TRACE_HIDDEN.has(name)) lines.push(`${name}: ${value}`)
+  return new Response(`${lines.join('\r\n')}\r\n\r\n`, { status: 200, headers: { 'Content-Type': 'message/http' } })
 }
 
 function configInvalid(errors: readonly ConfigError[], req: Request): Response {
