@@ -1,5 +1,6 @@
 // `npm start`: two demo origins on loopback and Portico in front of them under `wrangler dev`, at
-// http://localhost:8787 (PORT to change it). No internet needed. Ctrl-C stops everything.
+// http://localhost:8787 (PORT to change it). No internet needed: the request.cf lookup and wrangler
+// telemetry are switched off. Ctrl-C stops everything.
 import { spawn } from 'node:child_process'
 import { demoConfig } from '../demo/config.ts'
 import { startOrigin } from '../demo/origin.ts'
@@ -13,7 +14,7 @@ console.log(`demo origins: ${origins.map((o) => `${o.name} ${o.url}`).join(', ')
 const wrangler = spawn(
   'wrangler',
   ['dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false', '--var', `PORTICO_CONFIG:${config}`, '--var', 'ORIGIN:'],
-  { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
 )
 const stop = () => {
   wrangler.kill('SIGINT')

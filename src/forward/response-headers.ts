@@ -84,7 +84,9 @@ export function rewriteSetCookie(cookie: string, map: UrlMapping): string {
       parts[i] = ` Domain=${map.publicHostname}`
       changed = true
     } else if (name === 'path' && value.startsWith('/')) {
-      const mapped = publicPath(value, map)
+      // "/" under a stripped "/api" is "/api", not "/api/": RFC 6265 section 5.1.4 path-match
+      // then covers both /api and /api/x.
+      const mapped = publicPath(value, map)?.replace(/(.)\/$/, '$1')
       if (mapped !== undefined && mapped !== value) {
         parts[i] = ` Path=${mapped}`
         changed = true
