@@ -107,8 +107,24 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
     return { ok: true, response: new Response(null, { status: 101, webSocket: res.webSocket, headers: out }) }
   }
   // Passing the origin's body stream untouched lets the runtime forward an already-compressed
-  // body byte for byte with its Content-Encoding (no decode and re-encode).
-  return { ok: true, response: new Response(res.body, { status: res.status, statusText: res.statusText, headers: out }) }
+  // body byte for byte with its Content-Encoding (no decode and re-encode). Only a total timeout
+  // needs the body in JS: the runtime does not cut off a fetched body when its signal aborts.
+  const body = action.timeouts.totalMs !== undefined && res.body ? cutOffOnAbort(res.body, controller.signal, res.headers) : res.body
+  return { ok: true, response: new Response(body, { status: res.status, statusText: res.statusText, headers: out }) }
+}
+
+/**
+ * `body`, errored if `signal` aborts before it is done, the origin's side cancelled. A known
+ * length is kept (FixedLengthStream), so the client sees a cut body as short, not as whole;
+ * only for an unencoded body, as the runtime writes an encoded one decoded into such a stream.
+ */
+function cutOffOnAbort(body: ReadableStream<Uint8Array>, signal: AbortSignal, headers: Headers): ReadableStream<Uint8Array> {
+  const declared = headers.get('content-length')
+  const encoded = (headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity'
+  const length = declared !== null && /^\d+$/.test(declared) && !encoded ? Number(declared) : undefined
+  const { readable, writable } = length === undefined ? new IdentityTransformStream() : new FixedLengthStream(length)
+  body.pipeTo(writable, { signal }).catch(() => {}) // the abort reaches the client as a broken body
+  return readable
 }
 
 interface Target {
