@@ -98,10 +98,16 @@ export function compileConfig(raw: unknown, bindings: BindingLookup): CompileRes
 function issueToError(issue: v.BaseIssue<unknown>): ConfigError {
   const path = formatPath(issue.path ?? [])
   // A union reports its own message; the nested issues say which branch came closest.
-  if (issue.type === 'strict_object' && issue.path?.length) {
+  // A strict object reports three things alike: an unknown key (expected "never"), a missing
+  // required key (no input) and a value that is not an object at all.
+  if (issue.type === 'strict_object' && issue.path?.length && issue.expected === 'never') {
     const key = String(issue.path[issue.path.length - 1]?.key)
     return { path, message: `unknown field '${key}'; check its spelling against the configuration reference` }
   }
+  if (issue.type === 'strict_object' && issue.path?.length && issue.input === undefined) {
+    return { path, message: 'is required; it is missing' }
+  }
+  if (issue.type === 'strict_object') return { path, message: `must be an object (a TOML table)${describeInput(issue)}` }
   return { path, message: `${issue.message}${describeInput(issue)}` }
 }
 
@@ -189,7 +195,7 @@ class Compiler {
     const at = `routes[${index}]`
     const match = this.match(r, at)
     const defaults = this.cfg.defaults ?? {}
-    const responseHeaders = this.headerOps([defaults.responseHeaders, r.responseHeaders], `${at}.responseHeaders`)
+    const responseHeaders = this.headerOps([[defaults.responseHeaders, 'defaults.responseHeaders'], [r.responseHeaders, `${at}.responseHeaders`]])
     const name = r.name ?? `route-${index}`
     const actions = (['pool', 'upstream', 'redirect', 'respond'] as const).filter((k) => r[k] !== undefined)
     if (actions.length !== 1) {
@@ -229,7 +235,7 @@ class Compiler {
         rewrite: this.rewrite(r, match, params, at),
         host: r.host ?? defaults.host ?? 'origin',
         timeouts: { firstByteMs: timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS, totalMs: timeouts.totalMs },
-        requestHeaders: this.headerOps([defaults.requestHeaders, r.requestHeaders], `${at}.requestHeaders`),
+        requestHeaders: this.headerOps([[defaults.requestHeaders, 'defaults.requestHeaders'], [r.requestHeaders, `${at}.requestHeaders`]]),
       },
     }
   }
@@ -295,13 +301,19 @@ class Compiler {
     }
   }
 
-  headerOps(layers: Array<HeaderEditsConfig | undefined>, path: string): HeaderOps {
+  /** Layers in order (defaults, then the route), each with the path its problems are reported at. */
+  headerOps(layers: Array<[HeaderEditsConfig | undefined, string]>): HeaderOps {
     const set = new Map<string, string>()
     const remove: string[] = []
-    for (const layer of layers) {
+    for (const [layer, path] of layers) {
       if (!layer) continue
+      // A later layer's remove drops an earlier layer's set (a route can undo a default); within
+      // one layer set still wins, as applyHeaderOps removes before it sets.
+      for (const k of layer.remove ?? []) {
+        set.delete(k.toLowerCase())
+        remove.push(k.toLowerCase())
+      }
       for (const [k, val] of Object.entries(layer.set ?? {})) set.set(k.toLowerCase(), this.headerValue(val, `${path}.set.${k}`, 0))
-      for (const k of layer.remove ?? []) remove.push(k.toLowerCase())
     }
     return { set: [...set], remove }
   }
@@ -311,8 +323,9 @@ class Compiler {
     const secret = this.bindings.text(val.secret)
     if (secret === undefined) {
       const entry = { path: `${path}.secret`, message: `secret '${val.secret}' is not bound; run: npx wrangler secret put ${val.secret}` }
-      if (this.bindings.offline) this.warnings.push(entry)
-      else this.errors.push(entry)
+      const list = this.bindings.offline ? this.warnings : this.errors
+      // A default is compiled into every route; say it once, where it is written.
+      if (!list.some((e) => e.path === entry.path)) list.push(entry)
       return ''
     }
     return secret
