@@ -85,8 +85,9 @@ export function rewriteSetCookie(cookie: string, map: UrlMapping): string {
       changed = true
     } else if (name === 'path' && value.startsWith('/')) {
       // "/" under a stripped "/api" is "/api", not "/api/": RFC 6265 section 5.1.4 path-match
-      // then covers both /api and /api/x.
-      const mapped = publicPath(value, map)?.replace(/(.)\/$/, '$1')
+      // then covers both /api and /api/x. A trailing slash the origin wrote itself ("/docs/") stays.
+      const keepSlash = value.length > 1 && value.endsWith('/')
+      const mapped = keepSlash ? publicPath(value, map) : publicPath(value, map)?.replace(/(.)\/$/, '$1')
       if (mapped !== undefined && mapped !== value) {
         parts[i] = ` Path=${mapped}`
         changed = true
