@@ -87,8 +87,10 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
   }
   if (path === '/drip') {
     // Headers at once, then one chunk per interval: shows the proxy streams rather than buffers.
-    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    // ?sized=1 declares the Content-Length up front instead of sending chunked.
     const chunks = q('chunks', 5)
+    const length = Array.from({ length: chunks }, (_, i) => `chunk ${i}\n`.length).reduce((a, b) => a + b, 'done\n'.length)
+    res.writeHead(200, url.searchParams.get('sized') === '1' ? { 'Content-Type': 'text/plain', 'Content-Length': length } : { 'Content-Type': 'text/plain' })
     for (let i = 0; i < chunks; i++) {
       res.write(`chunk ${i}\n`)
       await sleep(q('interval', 500))
@@ -146,10 +148,30 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
   }
   if (path === '/truncated') {
     // Promises more than it sends, then drops the connection: the proxy must not pass this off as whole.
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 100000 })
+    // ?chunked=1: no Content-Length, so only the missing last chunk shows the body is cut.
+    const chunked = url.searchParams.get('chunked') === '1'
+    res.writeHead(200, chunked ? { 'Content-Type': 'text/plain' } : { 'Content-Type': 'text/plain', 'Content-Length': 100000 })
     res.write('only the beginning')
     await sleep(50)
     res.destroy()
+    return
+  }
+  if (path === '/hangup') {
+    // Closes the connection without a word: an origin that crashed while handling the request.
+    req.socket.destroy()
+    return
+  }
+  if (path === '/reply' || path.endsWith('/reply')) {
+    // Answers with the status and headers the query names: ?status=302&h=Location: {origin}/x, where
+    // h repeats (repeats of one name are sent as separate lines) and {origin} is this origin's URL.
+    // Served under any prefix, so a route's prefix rewrite can be seen both ways.
+    const raw: string[] = []
+    for (const h of url.searchParams.getAll('h')) {
+      const colon = h.indexOf(':')
+      raw.push(h.slice(0, colon).trim(), h.slice(colon + 1).trim().replaceAll('{origin}', self))
+    }
+    res.writeHead(q('status', 200), raw)
+    res.end(`reply from ${name} at ${path}\n`)
     return
   }
   const status = /^\/status\/(\d{3})$/.exec(path)

@@ -38,3 +38,21 @@ export async function startPortico(bindings: Record<string, unknown>): Promise<R
 export function config(value: unknown): { PORTICO_CONFIG: string } {
   return { PORTICO_CONFIG: JSON.stringify(value) }
 }
+
+/** What the demo origin's /echo (and /api/...) answers: the request exactly as it arrived there. */
+export interface Echo {
+  origin: string
+  method: string
+  url: string
+  /** Lower-case names; Node joins repeats with ", ". */
+  headers: Record<string, string | undefined>
+  /** Names and values alternating, as they were on the wire. */
+  rawHeaders: string[]
+  bodyBytes: number
+  bodySha256: string
+}
+
+/** Parse an /echo body (from fetch, or the Buffer of client.ts). */
+export function echoOf(body: string | Buffer): Echo {
+  return JSON.parse(body.toString()) as Echo
+}
