@@ -27,7 +27,12 @@ export interface SendInit {
 /** One request on a fresh connection; the body is read whole, compressed or not. */
 export function send(url: string, init: SendInit = {}): Promise<SentResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+    const body = init.body
+    const headers = { ...init.headers }
+    // Node frames neither a DELETE nor an OPTIONS body by itself: declare the length of a buffered one.
+    const hasLength = Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')
+    if ((typeof body === 'string' || Buffer.isBuffer(body)) && !hasLength) headers['content-length'] = Buffer.byteLength(body)
+    const req = http.request(url, { method: init.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       const settle = (complete: boolean) =>
@@ -42,7 +47,6 @@ export function send(url: string, init: SendInit = {}): Promise<SentResponse> {
       res.on('error', () => settle(false)) // "aborted": the body broke off
     })
     req.on('error', reject)
-    const body = init.body
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body)
     else body.pipe(req)
   })
