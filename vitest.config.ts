@@ -3,6 +3,15 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 
+// Test-only auxiliary Worker, bound as AUX: a service-binding upstream that says what reached it.
+const AUX_WORKER = `export default {
+  async fetch(req) {
+    const body = req.body ? await req.text() : ''
+    return Response.json({ service: 'aux', method: req.method, url: req.url, headers: Object.fromEntries(req.headers), body },
+      { headers: { 'X-Served-By': 'aux', Server: 'aux-worker' } })
+  },
+}`
+
 export default defineConfig({
   plugins: [
     cloudflareTest((ctx) => ({
@@ -10,6 +19,8 @@ export default defineConfig({
       miniflare: {
         // A real origin on loopback, started by the global setup below.
         bindings: { ORIGIN: `http://127.0.0.1:${ctx.inject<number>('originPort')}`, ORIGIN_PORT: String(ctx.inject<number>('originPort')) },
+        serviceBindings: { AUX: 'aux' },
+        workers: [{ name: 'aux', modules: true, script: AUX_WORKER, compatibilityDate: '2026-07-01' }],
       },
     })),
   ],
