@@ -74,7 +74,7 @@ describe('RouteTable: hosts', () => {
     const t2 = table({ hosts: ['*.example.com', '*.b.example.com', 'a.b.example.com'], methods: new Set(['GET']) }, { hosts: ['a.b.example.com'], methods: new Set(['PUT']) })
     expect(served(t2, 'a.b.example.com', '/')).toBe(0)
     const out = t2.match(req('a.b.example.com', '/', 'DELETE'))
-    expect(out).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'PUT'] })
+    expect(out).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'HEAD', 'PUT'] })
   })
 })
 
@@ -145,6 +145,18 @@ describe('RouteTable: methods', () => {
     expect(served(t, 'h', '/api/x', 'HEAD')).toBe(0)
   })
 
+  // RFC 9110 section 9.3.2: HEAD is GET without the body, and section 9.1: a server that supports
+  // GET supports HEAD. nginx's limit_except GET allows HEAD the same way.
+  it('serves HEAD from a route that accepts GET, and lists HEAD in Allow', () => {
+    const t = table({ path: '/api', methods: new Set(['GET']) }, { path: '/api', methods: new Set(['POST']) })
+    expect(served(t, 'h', '/api/x', 'HEAD')).toBe(0)
+    expect(t.match(req('h', '/api/x', 'DELETE'))).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'HEAD', 'POST'] })
+  })
+
+  it('does not serve GET from a route that accepts only HEAD', () => {
+    expect(served(table({ methods: new Set(['HEAD']) }), 'h', '/', 'GET')).toBe('405 HEAD')
+  })
+
   it('falls through to a later route that accepts the method', () => {
     const t = table({ path: '/api', methods: new Set(['GET']) }, { path: '/' })
     expect(served(t, 'h', '/api/x', 'POST')).toBe(1)
@@ -157,7 +169,7 @@ describe('RouteTable: methods', () => {
 
   it('does not offer the methods of a route whose headers do not fit', () => {
     const t = table({ path: '/', methods: new Set(['PUT']), headers: [['x-admin', ['1']]] }, { path: '/', methods: new Set(['GET']) })
-    expect(served(t, 'h', '/', 'DELETE')).toBe('405 GET')
+    expect(served(t, 'h', '/', 'DELETE')).toBe('405 GET,HEAD')
   })
 })
 

@@ -86,8 +86,12 @@ export class RouteTable<R extends MatchableRoute> {
       const route = this.#routes[index]
       if (!route || !headersFit(route.match.headers, req.headers)) continue
       const methods = route.match.methods
-      if (methods && !methods.has(req.method)) {
-        for (const m of methods) allow.add(m)
+      // A route that serves GET serves HEAD too (RFC 9110 sections 9.1 and 9.3.2).
+      if (methods && !methods.has(req.method) && !(req.method === 'HEAD' && methods.has('GET'))) {
+        for (const m of methods) {
+          allow.add(m)
+          if (m === 'GET') allow.add('HEAD')
+        }
         continue
       }
       return { kind: 'route', route, params }

@@ -57,8 +57,15 @@ describe('routing through the Worker', () => {
   it('answers 405 with Allow listing the methods of every route for that path', async () => {
     const res = await send('https://www.example.com/orders/7', routes(), { method: 'DELETE' })
     expect(res.status).toBe(405)
-    expect(res.headers.get('allow')).toBe('POST, PUT, GET')
-    expect(await problemOf(res)).toMatchObject({ type: 'urn:portico:method-not-allowed', detail: 'This resource accepts POST, PUT, GET.' })
+    expect(res.headers.get('allow')).toBe('POST, PUT, GET, HEAD')
+    expect(await problemOf(res)).toMatchObject({ type: 'urn:portico:method-not-allowed', detail: 'This resource accepts POST, PUT, GET, HEAD.' })
+  })
+
+  it('serves HEAD from the route that accepts GET', async () => {
+    const res = await send('https://www.example.com/orders/7', routes(), { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    expect(await res.text()).toBe('')
   })
 
   it('forwards each method to the route that accepts it', async () => {
