@@ -112,6 +112,10 @@ describe('compileConfig: what a user gets told', () => {
     ['a wildcard in the middle of a host in a list', { routes: [{ upstream: U, match: { host: ['a.example.com', 'a.*.com'] } }] }, 'routes[0].match.host[1]', /^'a\.\*\.com' is not a host name/],
     ['a host with a port', { routes: [{ upstream: U, match: { host: 'a.example.com:8443' } }] }, 'routes[0].match.host', /is not a host name/],
     ['a pattern Hono cannot compile', { routes: [{ upstream: U, match: { pattern: '/u/:id{[0-9+}' } }] }, 'routes[0].match.pattern', /cannot be compiled/],
+    // A glob in a prefix compiled to a route that matched nothing at all, and ":name" became a parameter.
+    ['a glob in a path prefix', { routes: [{ upstream: U, match: { path: '/api/*' } }] }, 'routes[0].match.path', /^'\/api\/\*' is a prefix, not a pattern: "\/api" already covers \/api\/x; use match\.pattern for "\*" and ":name"$/],
+    ['a glob glued to a path prefix', { routes: [{ upstream: U, match: { path: '/static*' } }] }, 'routes[0].match.path', /^'\/static\*' is a prefix, not a pattern: "\/static" already covers \/static\/x/],
+    ['a parameter in a path prefix', { routes: [{ upstream: U, match: { path: '/docs/:version' } }] }, 'routes[0].match.path', /is a prefix, not a pattern/],
     ['both path and pattern', { routes: [{ upstream: U, match: { path: '/a', pattern: '/a/:b' } }] }, 'routes[0].match', /set path \(a prefix\) or pattern, not both/],
     ['an unbound service binding', { routes: [{ upstream: { service: 'API' } }] }, 'routes[0].upstream.service', /^service binding 'API' is not bound; add \[\[services\]\] binding = "API"/],
     ['an unbound service binding in a pool', { pools: { p: { upstreams: [{ service: 'API' }] } }, routes: [{ pool: 'p' }] }, 'pools.p.upstreams[0].service', /service binding 'API' is not bound/],
@@ -202,6 +206,10 @@ describe('compileConfig: the compiled form', () => {
       ['x-ver', ['1', '2']],
       ['x-any', ['*']],
     ])
+  })
+
+  it('accepts a prefix with characters that are literal in paths', () => {
+    expect(compiled({ routes: [{ upstream: U, match: { path: '/v1:batch/a.b/{x}' } }] }).routes[0]?.match.path).toBe('/v1:batch/a.b/{x}')
   })
 
   it('names routes by index unless named', () => {

@@ -2,7 +2,7 @@
 // defaults merged into each route, secrets read from their bindings. Runs once per isolate and
 // config version. Every problem is collected with its field path, never just the first.
 import * as v from 'valibot'
-import { RouteTable, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
+import { RouteTable, joinPath, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
 import {
   PorticoConfig,
   type HeaderEditsConfig,
@@ -255,6 +255,11 @@ class Compiler {
     }
     if (m.path !== undefined && m.pattern !== undefined) this.fail(`${at}.match`, 'set path (a prefix) or pattern, not both')
     if (m.path !== undefined) out.path = m.path === '/' ? '/' : m.path.replace(/\/+$/, '') || '/'
+    // The prefix goes to Hono's router as "<path>/*", where "*" and a segment's leading ":" are syntax.
+    if (m.path !== undefined && /\*|\/:/.test(m.path)) {
+      const literal = (m.path.split(/\*|\/:/)[0] ?? '').replace(/\/+$/, '') || '/'
+      this.fail(`${at}.match.path`, `'${m.path}' is a prefix, not a pattern: "${literal}" already covers ${joinPath(literal, 'x')}; use match.pattern for "*" and ":name"`)
+    }
     if (m.pattern !== undefined) {
       const problem = patternError(m.pattern)
       if (problem) this.fail(`${at}.match.pattern`, problem)

@@ -93,6 +93,14 @@ describe('RouteTable: path prefixes', () => {
     expect(served(t, 'h', path)).toBe(want)
   })
 
+  it('matches a prefix with ":" inside a segment, dots and braces literally', () => {
+    const t = table({ path: '/v1:batch/a.b/{x}' })
+    expect(served(t, 'h', '/v1:batch/a.b/{x}')).toBe(0)
+    expect(served(t, 'h', '/v1:batch/a.b/{x}/y')).toBe(0)
+    expect(served(t, 'h', '/v1:batch/axb/{x}')).toBe('none')
+    expect(served(t, 'h', '/v1:batch/a.b/y')).toBe('none')
+  })
+
   it('treats a route with no path as a catch-all', () => {
     expect(served(table({}), 'h', '/anything/at/all')).toBe(0)
   })
