@@ -17,7 +17,7 @@ let invalid: RunningPortico
 let crossInvalid: RunningPortico
 
 beforeAll(async () => {
-  ;[api, wild, web, canary] = await Promise.all(['api', 'wild', 'web', 'canary'].map((name) => startOrigin(name)))
+  ;[api, wild, web, canary] = await Promise.all([startOrigin('api'), startOrigin('wild'), startOrigin('web'), startOrigin('canary')])
   ;[portico, invalid, crossInvalid] = await Promise.all([
     startPortico(
       config({

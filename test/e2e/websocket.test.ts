@@ -36,10 +36,11 @@ async function connect(path: string, headers?: Record<string, string>) {
   ws.binaryType = 'arraybuffer'
   const queue: Array<string | ArrayBuffer> = []
   const waiting: Array<(m: string | ArrayBuffer) => void> = []
-  ws.addEventListener('message', (e: MessageEvent<string | ArrayBuffer>) => {
+  ws.addEventListener('message', (e: MessageEvent) => {
+    const data = e.data as string | ArrayBuffer
     const take = waiting.shift()
-    if (take) take(e.data)
-    else queue.push(e.data)
+    if (take) take(data)
+    else queue.push(data)
   })
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(), { once: true })
