@@ -5,10 +5,21 @@ import type { PorticoEnv } from './config/index.ts'
 import { problem } from './http/problem.ts'
 import { handleProxy } from './pipeline.ts'
 
+export { UpstreamHealth } from './health/index.ts'
+
 const app = new Hono<{ Bindings: PorticoEnv }>()
 
 app.route(ADMIN_PREFIX, adminRoutes)
-app.all('*', (c) => handleProxy(c.req.raw, c.env))
+app.all('*', (c) => handleProxy(c.req.raw, c.env, executionContext(c)))
+
+/** Hono throws when the app was called without one (tests calling app.fetch(req, env)). */
+function executionContext(c: { readonly executionCtx: unknown }): ExecutionContext | undefined {
+  try {
+    return c.executionCtx as ExecutionContext
+  } catch {
+    return undefined
+  }
+}
 
 // Only a bug gets here (expected outcomes are return values): log it with the request id, and
 // give the client a problem without a stack trace.

@@ -1,8 +1,7 @@
 // One request's journey, top to bottom. Each stage is a function in its capability's folder; this
 // file only orders them and takes the early exits.
-import { pickUpstream } from './balance/index.ts'
 import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
-import { applyHeaderOps, forwardRequest, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
+import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
 import { problem } from './http/problem.ts'
 import { requestIdFor } from './observe/index.ts'
 import { fillTemplate, routingHost } from './routing/index.ts'
@@ -13,7 +12,11 @@ const ALLOW_ALL = 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS'
 /** Credentials are not reflected even when TRACE is allowed. */
 const TRACE_HIDDEN = new Set(['authorization', 'cookie', 'proxy-authorization'])
 
-export async function handleProxy(req: Request, env: PorticoEnv): Promise<Response> {
+/** Background work (health reports) outlives the response through waitUntil. */
+type Background = Pick<ExecutionContext, 'waitUntil'>
+const DETACHED: Background = { waitUntil: (p) => void p.catch(() => {}) }
+
+export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background = DETACHED): Promise<Response> {
   const loaded = loadConfig(env)
   if (!loaded.ok) return configInvalid(loaded.errors, req)
   const config = loaded.config
@@ -52,17 +55,13 @@ export async function handleProxy(req: Request, env: PorticoEnv): Promise<Respon
     outgoing = new Request(req, { headers })
   }
 
-  const upstream = pickUpstream(action.pool)
-  if (!upstream) return done(problem(503, 'no-upstream', { detail: 'No origin is available for this route.', accept }), route)
-
   const client: ClientFacts = {
     ip: req.headers.get('cf-connecting-ip') ?? undefined,
     proto: url.protocol.replace(':', ''),
     host: url.host,
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
-  const forwarded = await forwardRequest({ req: outgoing, url, action, params, upstream, client, requestId, config, env })
-  return done(forwarded.response, route)
+  return done(await forwardWithRetries({ req: outgoing, url, action, params, client, requestId, config, env, ctx }), route)
 }
 
 /** Every response carries the request id and the route's response header edits. */

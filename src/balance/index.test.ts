@@ -1,24 +1,82 @@
 import { describe, expect, it } from 'vitest'
-import type { CompiledPool, Upstream } from '../config/index.ts'
-import { pickUpstream } from './index.ts'
+import { compileConfig, type CompiledConfig, type CompiledPool } from '../config/index.ts'
+import { chooseUpstream, ipHashKey, cookieValue } from './index.ts'
 
-const up = (id: string, weight = 1): Upstream => ({ id, kind: 'url', origin: `https://${id}.internal`, basePath: '', hostname: `${id}.internal`, host: `${id}.internal`, weight })
+function pools(raw: Record<string, unknown>): ReadonlyMap<string, CompiledPool> {
+  const result = compileConfig({ pools: raw, routes: [{ pool: Object.keys(raw)[0] }] }, { text: (n) => (n === 'STICKY' ? 'sticky-secret' : undefined), hasService: () => false })
+  if (!result.ok) throw new Error(JSON.stringify(result.errors))
+  return (result.config as CompiledConfig).pools
+}
 
-describe('pickUpstream', () => {
-  it('answers undefined for a pool without upstreams', () => {
-    expect(pickUpstream({ name: 'empty', upstreams: [] })).toBeUndefined()
+const input = (extra: Partial<Parameters<typeof chooseUpstream>[1]> = {}) => ({
+  req: new Request('https://www.example.com/a?b=1'),
+  url: new URL('https://www.example.com/a?b=1'),
+  clientIp: '192.0.2.1',
+  tried: new Set<string>(),
+  now: 1_000_000,
+  random: () => 0.5,
+  ...extra,
+})
+
+const host = async (pool: CompiledPool, extra: Partial<Parameters<typeof chooseUpstream>[1]> = {}) => {
+  const c = await chooseUpstream(pool, input(extra))
+  return c?.upstream.kind === 'url' ? c.upstream.hostname : c?.upstream.key
+}
+
+describe('chooseUpstream', () => {
+  it('always picks the only upstream', async () => {
+    const pool = pools({ one: { upstreams: ['https://a.internal'] } }).get('one') as CompiledPool
+    expect(await Promise.all([1, 2, 3].map(() => host(pool)))).toEqual(['a.internal', 'a.internal', 'a.internal'])
   })
 
-  it('always picks the only upstream', () => {
-    const pool: CompiledPool = { name: 'one', upstreams: [up('a', 5)] }
-    expect([1, 2, 3].map(() => pickUpstream(pool)?.id)).toEqual(['a', 'a', 'a'])
+  it("keeps each pool's rotation apart", async () => {
+    const p = pools({ p1: { upstreams: [{ url: 'https://a.internal', weight: 2 }, 'https://b.internal'] }, p2: { upstreams: ['https://x.internal', 'https://y.internal'] } })
+    const seen: Array<string | undefined> = []
+    for (let i = 0; i < 3; i++) seen.push(await host(p.get('p1') as CompiledPool), await host(p.get('p2') as CompiledPool))
+    expect(seen).toEqual(['a.internal', 'x.internal', 'b.internal', 'y.internal', 'a.internal', 'x.internal'])
   })
 
-  it('keeps each pool\'s rotation apart', () => {
-    const p1: CompiledPool = { name: 'p1', upstreams: [up('a', 2), up('b')] }
-    const p2: CompiledPool = { name: 'p2', upstreams: [up('x'), up('y')] }
-    const seen: string[] = []
-    for (let i = 0; i < 3; i++) seen.push(pickUpstream(p1)?.id ?? '-', pickUpstream(p2)?.id ?? '-')
-    expect(seen).toEqual(['a', 'x', 'b', 'y', 'a', 'x'])
+  it('sends a retry to an upstream not tried yet, and gives up when none is left', async () => {
+    const pool = pools({ p: { upstreams: ['https://a.internal', 'https://b.internal'] } }).get('p') as CompiledPool
+    expect(await host(pool, { tried: new Set(['https://a.internal']) })).toBe('b.internal')
+    expect(await chooseUpstream(pool, input({ tried: new Set(['https://a.internal', 'https://b.internal']) }))).toBeUndefined()
+  })
+
+  it('falls over to the backup pool when every primary upstream was tried', async () => {
+    const p = pools({ main: { upstreams: ['https://a.internal'], backup: 'spare' }, spare: { upstreams: ['https://s.internal'] } })
+    const main = p.get('main') as CompiledPool
+    expect(await host(main, { tried: new Set(['https://a.internal']) })).toBe('s.internal')
+  })
+
+  it('hashes ip-hash on the client address, the same upstream every time', async () => {
+    const pool = pools({ p: { algorithm: 'ip-hash', upstreams: ['https://a.internal', 'https://b.internal', 'https://c.internal'] } }).get('p') as CompiledPool
+    const first = await host(pool, { clientIp: '198.51.100.7' })
+    for (let i = 0; i < 5; i++) expect(await host(pool, { clientIp: '198.51.100.7', random: Math.random })).toBe(first)
+  })
+
+  it('hashes consistent-hash on the configured header', async () => {
+    const pool = pools({ p: { algorithm: 'consistent-hash', hashOn: { header: 'X-User' }, upstreams: ['https://a.internal', 'https://b.internal', 'https://c.internal'] } }).get('p') as CompiledPool
+    const req = new Request('https://www.example.com/', { headers: { 'x-user': 'alice' } })
+    const first = await host(pool, { req })
+    for (let i = 0; i < 5; i++) expect(await host(pool, { req: new Request(`https://www.example.com/${i}`, { headers: { 'x-user': 'alice' } }) })).toBe(first)
+  })
+})
+
+describe('ipHashKey', () => {
+  it.each([
+    ['192.0.2.1', '192.0.2.1'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2'],
+    ['2001:db8:1:2::9', '2001:db8:1:2'],
+    ['2001:DB8:0001:0002:aaaa::1', '2001:db8:1:2'],
+    ['2001::1:2:3:4:5:6', '2001:0:1:2'],
+    ['::1', '0:0:0:0'],
+  ])('%s hashes as %s', (ip, key) => expect(ipHashKey(ip)).toBe(key))
+})
+
+describe('cookieValue', () => {
+  it('finds a cookie by exact name', () => {
+    expect(cookieValue('a=1; uid=42; b=2', 'uid')).toBe('42')
+    expect(cookieValue('xuid=1', 'uid')).toBeUndefined()
+    expect(cookieValue(null, 'uid')).toBeUndefined()
   })
 })

@@ -1,15 +1,6 @@
-// Which upstream of a pool serves a request. The foundation balances with smooth weighted round
-// robin per isolate; the counters live in this isolate only (see README, "Load balancing").
-import type { CompiledPool, Upstream } from '../config/index.ts'
-import { pickSmoothWeighted } from './weighted-round-robin.ts'
-
+// Which upstream serves an attempt: one Picker interface (pick.ts), the algorithms (policies/),
+// and the stage that joins them with pool health, sticky cookies, backup and panic (stage.ts).
+export type { Picker, PickKey, UpstreamView } from './pick.ts'
+export { chooseUpstream, healthStub, runtimeOf, ipHashKey, cookieValue, type Choice } from './stage.ts'
+export { readStickyCookie, stickySetCookie, stickyValue } from './sticky-cookie.ts'
 export { pickSmoothWeighted } from './weighted-round-robin.ts'
-
-const counters = new WeakMap<CompiledPool, number[]>()
-
-export function pickUpstream(pool: CompiledPool): Upstream | undefined {
-  if (pool.upstreams.length <= 1) return pool.upstreams[0]
-  let current = counters.get(pool)
-  if (!current) counters.set(pool, (current = pool.upstreams.map(() => 0)))
-  return pool.upstreams[pickSmoothWeighted(pool.upstreams, current)]
-}

@@ -177,7 +177,7 @@ describe('compileConfig: bindings', () => {
 
   it('accepts a bound service binding', () => {
     const config = compiled({ routes: [{ upstream: { service: 'API', weight: 3 } }] }, bindings({}, ['API']))
-    expect(proxyAction(config).pool.upstreams).toEqual([{ id: 'route-0/0', kind: 'service', binding: 'API', weight: 3 }])
+    expect(proxyAction(config).pool.upstreams).toEqual([{ id: 'route-0/0', key: 'service:API', kind: 'service', binding: 'API', weight: 3 }])
   })
 
   // A default's secret is written once, under defaults: that is where the user must look.
@@ -192,7 +192,7 @@ describe('compileConfig: the compiled form', () => {
     const config = compiled({ routes: [{ name: 'origin', upstream: 'http://127.0.0.1:8080/base/' }] })
     expect(config.routes[0]?.match).toEqual({})
     expect(proxyAction(config).pool.upstreams).toEqual([
-      { id: 'origin/0', kind: 'url', origin: 'http://127.0.0.1:8080', basePath: '/base', hostname: '127.0.0.1', host: '127.0.0.1:8080', weight: 1, mtlsBinding: undefined },
+      { id: 'origin/0', key: 'http://127.0.0.1:8080/base', kind: 'url', origin: 'http://127.0.0.1:8080', basePath: '/base', hostname: '127.0.0.1', host: '127.0.0.1:8080', weight: 1, mtlsBinding: undefined },
     ])
   })
 

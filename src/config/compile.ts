@@ -3,6 +3,7 @@
 // config version. Every problem is collected with its field path, never just the first.
 import * as v from 'valibot'
 import { RouteTable, joinPath, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
+import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
   type HeaderEditsConfig,
@@ -15,15 +16,6 @@ import {
 export interface ConfigError {
   path: string
   message: string
-}
-
-export type Upstream =
-  | { id: string; kind: 'url'; origin: string; basePath: string; hostname: string; host: string; weight: number; mtlsBinding?: string }
-  | { id: string; kind: 'service'; binding: string; weight: number }
-
-export interface CompiledPool {
-  name: string
-  upstreams: readonly Upstream[]
 }
 
 export interface HeaderOps {
@@ -45,6 +37,7 @@ export type RouteAction =
       host: string
       timeouts: Timeouts
       requestHeaders: HeaderOps
+      retries: RetryPolicy
     }
   | { kind: 'redirect'; to: string; status: number }
   | { kind: 'respond'; status: number; body: string; headers: ReadonlyArray<readonly [string, string]> }
@@ -76,6 +69,8 @@ export interface BindingLookup {
   text(name: string): string | undefined
   /** Whether a binding with fetch() of that name exists: a service binding or an mTLS certificate. */
   hasService(name: string): boolean
+  /** Whether a Durable Object namespace binding of that name exists (optional: assumed when absent). */
+  hasDurableObject?(name: string): boolean
   /** Offline: secrets are not available, so their absence is a warning, not an error. */
   offline?: boolean
 }
@@ -145,8 +140,31 @@ class Compiler {
   }
 
   run(): CompileResult {
-    for (const [name, pool] of Object.entries(this.cfg.pools ?? {})) {
-      this.pools.set(name, { name, upstreams: pool.upstreams.map((u, i) => this.upstream(u, `pools.${name}.upstreams[${i}]`, `${name}/${i}`)) })
+    const poolConfigs = Object.entries(this.cfg.pools ?? {})
+    for (const [name, pool] of poolConfigs) {
+      const upstreams = pool.upstreams.map((u, i) => this.upstream(u, `pools.${name}.upstreams[${i}]`, `${name}/${i}`))
+      const keys = upstreams.map((u) => u.key)
+      keys.forEach((k, i) => {
+        if (keys.indexOf(k) !== i) this.fail(`pools.${name}.upstreams[${i}]`, `lists ${k} twice; give it a weight instead`)
+      })
+      const sticky = pool.sticky && {
+        cookie: pool.sticky.cookie ?? 'portico_sticky',
+        ttlSeconds: pool.sticky.ttlSeconds ?? 3600,
+        secret: this.headerValue(pool.sticky.secret, `pools.${name}.sticky`, 0),
+      }
+      if (pool.hashOn !== undefined && pool.algorithm !== 'consistent-hash') this.fail(`pools.${name}.hashOn`, 'only applies with algorithm "consistent-hash"')
+      this.pools.set(name, compilePool(name, pool, upstreams, sticky))
+    }
+    for (const [name, pool] of poolConfigs) {
+      if (pool.backup === undefined) continue
+      const backup = this.pools.get(pool.backup)
+      if (!backup || pool.backup === name) {
+        this.fail(`pools.${name}.backup`, pool.backup === name ? 'a pool cannot be its own backup' : `unknown pool '${pool.backup}'; defined: ${[...this.pools.keys()].join(', ')}`)
+      } else (this.pools.get(name) as CompiledPool).backup = backup
+    }
+    const needsHealth = [...this.pools.values()].some((p) => p.health)
+    if (needsHealth && this.bindings.hasDurableObject && !this.bindings.hasDurableObject(HEALTH_BINDING)) {
+      this.fail('pools', `pools of two or more upstreams keep health in a Durable Object: add the ${HEALTH_BINDING} binding and migration to wrangler.toml (see README "Deployment")`)
     }
     const routes = this.cfg.routes.map((r, i) => this.route(r, i))
     if (this.errors.length > 0) return { ok: false, errors: this.errors, warnings: this.warnings }
@@ -179,7 +197,7 @@ class Compiler {
       if (!this.bindings.hasService(spec.service)) {
         this.fail(`${path}.service`, `service binding '${spec.service}' is not bound; add [[services]] binding = "${spec.service}" to wrangler.toml`)
       }
-      return { id, kind: 'service', binding: spec.service, weight: spec.weight ?? 1 }
+      return { id, key: upstreamKey({ kind: 'service', binding: spec.service }), kind: 'service', binding: spec.service, weight: spec.weight ?? 1 }
     }
     const raw = typeof spec === 'string' ? spec : spec.url
     const url = new URL(raw)
@@ -188,7 +206,7 @@ class Compiler {
     if (mtlsBinding !== undefined && !this.bindings.hasService(mtlsBinding)) {
       this.fail(`${path}.mtlsCertificate`, `mTLS certificate binding '${mtlsBinding}' is not bound; add mtls_certificates = [{ binding = "${mtlsBinding}", certificate_id = "..." }] to wrangler.toml`)
     }
-    return { id, kind: 'url', origin: url.origin, basePath, hostname: url.hostname.toLowerCase(), host: url.host, weight: typeof spec === 'string' ? 1 : (spec.weight ?? 1), mtlsBinding }
+    return { id, key: upstreamKey({ kind: 'url', origin: url.origin, basePath }), kind: 'url', origin: url.origin, basePath, hostname: url.hostname.toLowerCase(), host: url.host, weight: typeof spec === 'string' ? 1 : (spec.weight ?? 1), mtlsBinding }
   }
 
   route(r: RouteConfig, index: number): CompiledRoute {
@@ -213,7 +231,7 @@ class Compiler {
       const contentType = r.respond.contentType ?? 'text/plain; charset=utf-8'
       return { index, name, match, responseHeaders, action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
     }
-    let pool: CompiledPool = { name: '', upstreams: [] }
+    let pool: CompiledPool = compilePool('', {}, [], undefined)
     if (r.pool !== undefined) {
       const found = this.pools.get(r.pool)
       if (!found) {
@@ -221,7 +239,7 @@ class Compiler {
         this.fail(`${at}.pool`, `unknown pool '${r.pool}'; ${defined.length ? `defined: ${defined.join(', ')}` : 'no pools are defined under "pools"'}`)
       } else pool = found
     } else if (r.upstream !== undefined) {
-      pool = { name: `${name}`, upstreams: [this.upstream(r.upstream, `${at}.upstream`, `${name}/0`)] }
+      pool = compilePool(name, {}, [this.upstream(r.upstream, `${at}.upstream`, `${name}/0`)], undefined)
     }
     const timeouts = { ...defaults.timeouts, ...r.timeouts }
     return {
@@ -236,6 +254,7 @@ class Compiler {
         host: r.host ?? defaults.host ?? 'origin',
         timeouts: { firstByteMs: timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS, totalMs: timeouts.totalMs },
         requestHeaders: this.headerOps([[defaults.requestHeaders, 'defaults.requestHeaders'], [r.requestHeaders, `${at}.requestHeaders`]]),
+        retries: compileRetries({ ...defaults.retries, ...r.retries }),
       },
     }
   }
@@ -323,7 +342,7 @@ class Compiler {
     return { set: [...set], remove }
   }
 
-  headerValue(val: HeaderValueConfig, path: string, _i: number): string {
+  headerValue(val: HeaderValueConfig | { secret: string }, path: string, _i: number): string {
     if (typeof val === 'string') return val
     const secret = this.bindings.text(val.secret)
     if (secret === undefined) {

@@ -85,14 +85,95 @@ export const UpstreamSpec = v.union(
   'must be an origin URL, { "url": ..., "weight": n } or { "service": "BINDING" }',
 )
 
+const pathString = v.pipe(v.string(), v.startsWith('/', 'must start with "/"'))
+const wholeNumber = (min: number, max: number, unit: string) =>
+  v.pipe(v.number(), v.integer(`must be a whole number of ${unit}`), v.minValue(min, `must be at least ${min} ${unit}`), v.maxValue(max, `must be at most ${max} ${unit}`))
+
+export const ALGORITHMS = [
+  'weighted-round-robin',
+  'round-robin',
+  'weighted-random',
+  'least-connections',
+  'least-time',
+  'power-of-two-choices',
+  'ip-hash',
+  'consistent-hash',
+] as const
+
+export const ActiveHealth = v.strictObject({
+  path: described(pathString, 'Path probed on each upstream (after its base path), e.g. "/healthz".'),
+  method: v.optional(described(v.picklist(['GET', 'HEAD'], 'must be GET or HEAD'), 'Default GET.')),
+  intervalMs: v.optional(described(wholeNumber(1000, 3_600_000, 'milliseconds'), 'Time between probes. Default 10000.')),
+  timeoutMs: v.optional(described(wholeNumber(100, 60_000, 'milliseconds'), 'A probe slower than this fails. Default 2000.')),
+  expectStatus: v.optional(
+    described(
+      v.pipe(v.string(), v.regex(/^\d{3}(-\d{3})?(,\s*\d{3}(-\d{3})?)*$/, 'must be like "200-399" or "200,204"')),
+      'Statuses counted healthy, as ranges. Default "200-399".',
+    ),
+  ),
+  bodyContains: v.optional(described(v.string(), 'The body must contain this text (first 64 KiB).')),
+  healthyThreshold: v.optional(described(wholeNumber(1, 100, 'probes'), 'Successes in a row that bring an unhealthy upstream back. Default 2.')),
+  unhealthyThreshold: v.optional(described(wholeNumber(1, 100, 'probes'), 'Failures in a row that mark an upstream unhealthy. Default 3.')),
+})
+
+export const PassiveHealth = v.strictObject({
+  consecutiveFailures: v.optional(described(wholeNumber(1, 1000, 'failures'), 'Failed requests in a row (connect error, timeout, failureStatuses) that eject an upstream. Default 5.')),
+  baseEjectionMs: v.optional(described(wholeNumber(100, 3_600_000, 'milliseconds'), 'First ejection time; doubles with each further ejection. Default 30000.')),
+  maxEjectionMs: v.optional(described(wholeNumber(100, 86_400_000, 'milliseconds'), 'Longest ejection. Default 300000.')),
+  maxEjectedPercent: v.optional(described(wholeNumber(0, 100, 'percent'), 'Never eject more than this share of the pool. Default 50.')),
+  failureStatuses: v.optional(described(v.array(wholeNumber(500, 599, '(a 5xx status)')), 'Statuses that count as failures. Default [502, 503, 504].')),
+})
+
 export const Pool = v.strictObject({
   upstreams: described(
     v.pipe(v.array(UpstreamSpec), v.minLength(1, 'must list at least one upstream')),
     'The origins of this pool: URLs (https://host[:port][/base]) or Worker service bindings.',
   ),
+  algorithm: v.optional(
+    described(v.picklist(ALGORITHMS, `must be one of ${ALGORITHMS.join(', ')}`), 'How an upstream is chosen. Default "weighted-round-robin".'),
+  ),
+  hashOn: v.optional(
+    described(
+      v.union([v.picklist(['url', 'path']), v.strictObject({ header: headerName }), v.strictObject({ cookie: v.pipe(v.string(), v.minLength(1)) })], 'must be "url", "path", { "header": name } or { "cookie": name }'),
+      'The key of "consistent-hash": the URL, the path, a request header or a cookie. Default "url".',
+    ),
+  ),
+  sticky: v.optional(
+    described(
+      v.strictObject({
+        cookie: v.optional(described(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/)), 'Default "portico_sticky".')),
+        ttlSeconds: v.optional(described(wholeNumber(1, 31_536_000, 'seconds'), 'Cookie lifetime. Default 3600.')),
+        secret: described(SecretRef, 'HMAC key for signing the cookie, from a Worker secret.'),
+      }),
+      'Sticky sessions: the first response sets a signed cookie naming the upstream, later requests go back to it while it is available.',
+    ),
+  ),
+  backup: v.optional(described(v.string(), 'Pool that serves when none of this pool\'s upstreams is available.')),
+  panic: v.optional(
+    described(v.boolean(), 'When every upstream is unavailable and there is no backup, try them all anyway (true, default) or answer 503 at once (false).'),
+  ),
+  health: v.optional(
+    v.strictObject({
+      active: v.optional(described(ActiveHealth, 'Active probes, run by the pool\'s Durable Object.')),
+      passive: v.optional(described(v.union([PassiveHealth, v.literal(false)]), 'Outlier detection from real traffic; on by default for pools of two or more; false: off.')),
+      slowStartMs: v.optional(described(wholeNumber(0, 3_600_000, 'milliseconds'), 'Ramp a recovered upstream from 10% to its full weight over this time. Default 0 (off).')),
+    }),
+  ),
 })
 
-const pathString = v.pipe(v.string(), v.startsWith('/', 'must start with "/"'))
+export const Retries = v.strictObject({
+  attempts: v.optional(described(wholeNumber(0, 10, 'retries'), 'Retries after the first try, each on a different upstream when one is left. Default 2; 0: off.')),
+  on: v.optional(
+    described(v.array(v.picklist(['connect-failure', 'timeout'], 'must be "connect-failure" or "timeout"')), 'Failures that are retried. Default both.'),
+  ),
+  statuses: v.optional(described(v.array(wholeNumber(400, 599, '(a status)')), 'Response statuses that are retried. Default [502, 503, 504].')),
+  nonIdempotent: v.optional(described(v.boolean(), 'Also retry POST and PATCH (RFC 9110 section 9.2.2). Default false.')),
+  maxBodyBytes: v.optional(
+    described(wholeNumber(0, 16 * 1024 * 1024, 'bytes'), 'A request body up to this size is kept so it can be sent again; a larger one is streamed and not retried. Default 65536.'),
+  ),
+  budgetPercent: v.optional(described(wholeNumber(0, 100, 'percent'), 'Retries may add at most this share to the requests of the last 10 s (per isolate), plus 3 per second. Default 20.')),
+})
+
 
 export const Match = v.strictObject({
   host: v.optional(
@@ -151,6 +232,7 @@ const inheritable = {
   timeouts: v.optional(Timeouts),
   requestHeaders: v.optional(described(HeaderEdits, 'Edits to the request sent to the origin, applied last.')),
   responseHeaders: v.optional(described(HeaderEdits, 'Edits to the response sent to the client, applied last.')),
+  retries: v.optional(described(Retries, 'Retrying failed attempts on another upstream.')),
 }
 
 export const Route = v.strictObject({
@@ -209,3 +291,5 @@ export type RouteConfig = v.InferOutput<typeof Route>
 export type UpstreamConfig = v.InferOutput<typeof UpstreamSpec>
 export type HeaderEditsConfig = v.InferOutput<typeof HeaderEdits>
 export type HeaderValueConfig = v.InferOutput<typeof HeaderValue>
+export type PoolConfig = v.InferOutput<typeof Pool>
+export type RetriesConfig = v.InferOutput<typeof Retries>

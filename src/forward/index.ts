@@ -1,4 +1,7 @@
 export { forwardRequest, targetFor } from './stage.ts'
+export { forwardWithRetries } from './attempts.ts'
+export { isIdempotent, isRetryable, retriesAllowed, RetryBudget } from './retry.ts'
+export { prepareBody } from './body.ts'
 export type { ForwardInput, ForwardOutcome } from './stage.ts'
 export { HOP_BY_HOP_HEADERS, appendVia, isLoop, takeMaxForwards, viaProtocol, stripHopByHop, setForwardingHeaders, forwardedElement, applyHeaderOps } from './request-headers.ts'
 export type { ClientFacts } from './request-headers.ts'

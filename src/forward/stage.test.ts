@@ -4,9 +4,9 @@ import { targetFor } from './stage.ts'
 
 const urlUpstream = (raw: string): Upstream => {
   const u = new URL(raw)
-  return { id: 't/0', kind: 'url', origin: u.origin, basePath: u.pathname.replace(/\/+$/, ''), hostname: u.hostname, host: u.host, weight: 1 }
+  return { id: 't/0', key: u.origin, kind: 'url', origin: u.origin, basePath: u.pathname.replace(/\/+$/, ''), hostname: u.hostname, host: u.host, weight: 1 }
 }
-const service: Upstream = { id: 't/0', kind: 'service', binding: 'API', weight: 1 }
+const service: Upstream = { id: 't/0', key: 'service:API', kind: 'service', binding: 'API', weight: 1 }
 
 describe('targetFor: URL upstreams', () => {
   it.each<[string, string, string, string, string, { url: string; resolveOverride?: string }]>([

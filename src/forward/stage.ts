@@ -26,6 +26,8 @@ export interface ForwardInput {
   requestId: string
   config: CompiledConfig
   env: PorticoEnv
+  /** The body for this attempt (a kept copy on retries); default: the request's own stream. */
+  body?: BodyInit | null
 }
 
 export type ForwardOutcome =
@@ -63,7 +65,7 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   const init: RequestInit<RequestInitCfProperties> = {
     method: req.method,
     headers,
-    body: req.method === 'GET' || req.method === 'HEAD' ? null : req.body,
+    body: input.body !== undefined ? input.body : req.method === 'GET' || req.method === 'HEAD' ? null : req.body,
     redirect: 'manual',
     signal: controller.signal,
   }

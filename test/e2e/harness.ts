@@ -25,6 +25,8 @@ export async function startPortico(bindings: Record<string, unknown>): Promise<R
     compatibilityDate: wrangler.compatibility_date,
     compatibilityFlags: wrangler.compatibility_flags,
     bindings: bindings as Record<string, string>,
+    // The Durable Objects wrangler.toml declares (pool health), with in-memory storage.
+    durableObjects: Object.fromEntries(wrangler.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, b.class_name])),
     host: '127.0.0.1',
     port: 0,
     cf: false,

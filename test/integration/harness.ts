@@ -26,7 +26,8 @@ export async function send(input: string | Request, bindings: PorticoEnv, init?:
  * compiled config is cached by the binding's identity, and other bindings (secrets) vary per test.
  */
 export function withConfig(config: unknown, extra: Record<string, unknown> = {}): PorticoEnv {
-  return { PORTICO_CONFIG: structuredClone(config), ...extra }
+  // The real health Durable Object namespace from wrangler.toml, for pools of two or more.
+  return { PORTICO_CONFIG: structuredClone(config), UPSTREAM_HEALTH: (env as unknown as Record<string, unknown>).UPSTREAM_HEALTH, ...extra }
 }
 
 /** What the origin's /echo (and /api/...) answers: the request as it arrived there. */

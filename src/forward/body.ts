@@ -1,0 +1,74 @@
+// A request body that may have to be sent twice. Small bodies (up to maxBodyBytes) are read into
+// memory so a retry can send them again; larger or unknown-length ones that outgrow the limit are
+// streamed once, as they arrive, and the request is then not retried.
+
+export interface PreparedBody {
+  replayable: boolean
+  /** The body for the next attempt (the stream can be taken only once when not replayable). */
+  next(): BodyInit | null
+}
+
+const NO_BODY: PreparedBody = { replayable: true, next: () => null }
+
+export async function prepareBody(req: Request, keep: boolean, maxBytes: number): Promise<PreparedBody> {
+  if (req.body === null || req.method === 'GET' || req.method === 'HEAD') return NO_BODY
+  const stream = req.body
+  if (!keep) return once(stream)
+  const declared = req.headers.get('content-length')
+  if (declared !== null && /^\d+$/.test(declared)) {
+    if (Number(declared) > maxBytes) return once(stream)
+    const bytes = await req.arrayBuffer()
+    return { replayable: true, next: () => bytes }
+  }
+  // Unknown length: read up to the limit; if the body ends first it is kept, otherwise what was
+  // read goes out first and the rest follows as it arrives.
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) {
+      const bytes = concat(chunks, size)
+      return { replayable: true, next: () => bytes }
+    }
+    chunks.push(value)
+    size += value.byteLength
+    if (size > maxBytes) break
+  }
+  const rest = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(c)
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
+  return once(rest)
+}
+
+function once(stream: ReadableStream<Uint8Array>): PreparedBody {
+  let taken = false
+  return {
+    replayable: false,
+    next: () => {
+      if (taken) throw new Error('a streamed request body cannot be sent twice')
+      taken = true
+      return stream
+    },
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.byteLength
+  }
+  return out
+}

@@ -1,0 +1,5 @@
+export { UpstreamHealth } from './health-object.ts'
+export { PoolHealthTracker, SNAPSHOT_TTL_MS } from './tracker.ts'
+export type { HealthStub } from './tracker.ts'
+export type { HealthView, PoolSpec, UpstreamSpec, UpstreamHealthView } from './view.ts'
+export { applyOutcomes, applyProbe, isAvailable, weightFactor, reconcile, nextRecovery, type HealthPolicy, type PoolHealth, type OutcomeBatch } from './state.ts'

@@ -1,0 +1,103 @@
+// This isolate's view of one pool's health, so the request path never waits on the Durable
+// Object: the last snapshot from the pool's object (refreshed in the background once older than
+// SNAPSHOT_TTL_MS), this isolate's own outcomes folded in at once with the same pure rules, and
+// the outcomes not yet reported, sent in batches through waitUntil.
+import { applyOutcomes, mergeBatches, reconcile, singleOutcome, isAvailable, weightFactor, type OutcomeBatch, type PoolHealth } from './state.ts'
+import type { HealthView, PoolSpec } from './view.ts'
+
+/** How old a snapshot may get before a request triggers a background refresh. */
+export const SNAPSHOT_TTL_MS = 2_000
+/** Report outcomes at least this often while traffic flows, and at once after a failure... */
+const FLUSH_INTERVAL_MS = 1_000
+/** ...but not more often than this, so a failing upstream does not flood the object. */
+const MIN_FAILURE_FLUSH_MS = 100
+
+export interface HealthStub {
+  snapshot(spec: PoolSpec): Promise<HealthView>
+  report(spec: PoolSpec, batches: Record<string, OutcomeBatch>): Promise<HealthView>
+}
+
+export interface UpstreamState {
+  available: boolean
+  weightFactor: number
+  latencyEwmaMs: number | undefined
+}
+
+export class PoolHealthTracker {
+  readonly spec: PoolSpec
+  #remote: HealthView | undefined
+  #fetchedAt = 0
+  #busy = false
+  #local: PoolHealth
+  #pending = new Map<string, OutcomeBatch>()
+  #pendingFailure = false
+  #lastFlush = 0
+  readonly inFlight = new Map<string, number>()
+
+  constructor(spec: PoolSpec) {
+    this.spec = spec
+    this.#local = reconcile({}, spec.upstreams.map((u) => u.key))
+  }
+
+  /** Availability, slow-start factor and latency per upstream key: the remote view and the local one must both allow it. */
+  state(key: string, now: number): UpstreamState {
+    const local = this.#local[key]
+    const remote = this.#remote?.upstreams[key]
+    const localOk = local ? isAvailable(local, now) : true
+    const remoteOk = remote ? remote.available || remote.ejectedUntil <= now : true
+    return {
+      available: localOk && remoteOk && (remote?.probeHealthy ?? true),
+      weightFactor: Math.min(remote?.weightFactor ?? 1, local ? weightFactor(local, now, this.spec.policy) : 1),
+      latencyEwmaMs: remote?.latencyEwmaMs ?? local?.latencyEwmaMs,
+    }
+  }
+
+  /** When the first unavailable upstream is due back, for Retry-After. */
+  nextRecoveryAt(now: number): number | undefined {
+    let soonest = this.#remote?.nextRecoveryAt
+    for (const u of Object.values(this.#local)) if (u.ejectedUntil > now && (soonest === undefined || u.ejectedUntil < soonest)) soonest = u.ejectedUntil
+    return soonest
+  }
+
+  record(key: string, ok: boolean, latencyMs: number | undefined, now: number, failure?: string): void {
+    const batch = singleOutcome(ok, latencyMs, failure)
+    this.#local = applyOutcomes(this.#local, key, batch, now, this.spec.policy)
+    const prior = this.#pending.get(key)
+    this.#pending.set(key, prior ? mergeBatches(prior, batch) : batch)
+    if (!ok) this.#pendingFailure = true
+  }
+
+  /** Work to hand to waitUntil: a snapshot refresh or a report, when due; undefined when not. */
+  maintain(stub: () => HealthStub, now: number): Promise<void> | undefined {
+    if (this.#busy) return undefined
+    const flushDue = this.#pending.size > 0 && (now - this.#lastFlush >= FLUSH_INTERVAL_MS || (this.#pendingFailure && now - this.#lastFlush >= MIN_FAILURE_FLUSH_MS))
+    const refreshDue = now - this.#fetchedAt >= SNAPSHOT_TTL_MS
+    if (!flushDue && !refreshDue) return undefined
+    this.#busy = true
+    const batches = Object.fromEntries(this.#pending)
+    if (flushDue) {
+      this.#pending = new Map()
+      this.#pendingFailure = false
+      this.#lastFlush = now
+    }
+    const call = flushDue ? stub().report(this.spec, batches) : stub().snapshot(this.spec)
+    return call
+      .then((view) => {
+        this.#remote = view
+        this.#fetchedAt = Date.now()
+      })
+      .catch((err: unknown) => {
+        // The object is unreachable: keep serving on the local view, try again after the TTL.
+        this.#fetchedAt = Date.now()
+        console.error(JSON.stringify({ level: 'warn', message: 'health object unreachable', pool: this.spec.name, error: String(err) }))
+      })
+      .finally(() => {
+        this.#busy = false
+      })
+  }
+
+  /** For the admin API: the last remote view, this isolate's local state, and when it was fetched. */
+  debug(): { remote: HealthView | undefined; fetchedAt: number; local: PoolHealth } {
+    return { remote: this.#remote, fetchedAt: this.#fetchedAt, local: this.#local }
+  }
+}
