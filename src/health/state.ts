@@ -124,7 +124,7 @@ export function applyOutcomes(state: PoolHealth, key: string, batch: OutcomeBatc
     lastFailure: batch.lastFailure ?? u.lastFailure,
   }
   // A long healthy run forgives earlier ejections, so back-off does not grow forever.
-  if (batch.successes > 0 && next.ejections > 0 && wasAvailable && now - u.availableSince > policy.maxEjectionMs) next.ejections = 0
+  if (batch.successes > 0 && next.ejections > 0 && wasAvailable && now - backSince(u) > policy.maxEjectionMs) next.ejections = 0
   if (wasAvailable && next.consecutiveFailures >= policy.consecutiveFailures && mayEject(state, key, now, policy)) {
     const duration = Math.min(policy.baseEjectionMs * 2 ** next.ejections, policy.maxEjectionMs)
     next = { ...next, ejectedUntil: now + duration, ejections: next.ejections + 1, consecutiveFailures: 0 }
@@ -141,11 +141,16 @@ function mayEject(state: PoolHealth, key: string, now: number, policy: HealthPol
 
 /** Slow start: the share of its weight an available upstream gets now (1 when settled). */
 export function weightFactor(u: UpstreamHealth, now: number, policy: HealthPolicy): number {
-  if (policy.slowStartMs <= 0 || u.availableSince === 0) return 1
-  const since = Math.max(u.availableSince, u.ejectedUntil)
+  const since = backSince(u)
+  if (policy.slowStartMs <= 0 || since === 0) return 1
   const elapsed = now - since
   if (elapsed >= policy.slowStartMs) return 1
   return Math.max(SLOW_START_FLOOR, elapsed / policy.slowStartMs)
+}
+
+/** When it last came back: a passive ejection ends by time alone, without a transition that sets availableSince. */
+function backSince(u: UpstreamHealth): number {
+  return Math.max(u.availableSince, u.ejectedUntil)
 }
 
 /** When the next unavailable upstream comes back, for Retry-After; undefined if none will by itself. */
