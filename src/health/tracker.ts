@@ -61,10 +61,26 @@ export class PoolHealthTracker {
 
   record(key: string, ok: boolean, latencyMs: number | undefined, now: number, failure?: string): void {
     const batch = singleOutcome(ok, latencyMs, failure)
-    this.#local = applyOutcomes(this.#local, key, batch, now, this.spec.policy)
+    const folded = applyOutcomes(this.#withRemoteEjections(key), key, batch, now, this.spec.policy)[key]
+    if (folded) this.#local = { ...this.#local, [key]: folded }
     const prior = this.#pending.get(key)
     this.#pending.set(key, prior ? mergeBatches(prior, batch) : batch)
     if (!ok) this.#pendingFailure = true
+  }
+
+  /**
+   * The local state as the ejection cap must see it: the other upstreams ejected here or by the
+   * object (reported by other isolates), so the two views together never exceed maxEjectedPercent.
+   */
+  #withRemoteEjections(key: string): PoolHealth {
+    const remote = this.#remote?.upstreams
+    if (!remote) return this.#local
+    const seen: PoolHealth = {}
+    for (const [k, u] of Object.entries(this.#local)) {
+      const until = remote[k]?.ejectedUntil ?? 0
+      seen[k] = k !== key && until > u.ejectedUntil ? { ...u, ejectedUntil: until } : u
+    }
+    return seen
   }
 
   /** Work to hand to waitUntil: a snapshot refresh or a report, when due; undefined when not. */
