@@ -32,6 +32,8 @@ export class PoolHealthTracker {
   #pending = new Map<string, OutcomeBatch>()
   #pendingFailure = false
   #lastFlush = 0
+  /** When this isolate itself ejected an upstream, while that ejection lasts (see #endRecovered). */
+  readonly #ejectedAt = new Map<string, number>()
   readonly inFlight = new Map<string, number>()
 
   constructor(spec: PoolSpec) {
@@ -62,6 +64,8 @@ export class PoolHealthTracker {
   record(key: string, ok: boolean, latencyMs: number | undefined, now: number, failure?: string): void {
     const batch = singleOutcome(ok, latencyMs, failure)
     const folded = applyOutcomes(this.#withRemoteEjections(key), key, batch, now, this.spec.policy)[key]
+    const was = this.#local[key]
+    if (was && folded && isAvailable(was, now) && !isAvailable(folded, now)) this.#ejectedAt.set(key, now)
     if (folded) this.#local = { ...this.#local, [key]: folded }
     const prior = this.#pending.get(key)
     this.#pending.set(key, prior ? mergeBatches(prior, batch) : batch)
@@ -100,6 +104,7 @@ export class PoolHealthTracker {
     return call
       .then((view) => {
         this.#remote = view
+        this.#endRecovered(view, Date.now())
         this.#fetchedAt = Date.now()
       })
       .catch((err: unknown) => {
@@ -110,6 +115,23 @@ export class PoolHealthTracker {
       .finally(() => {
         this.#busy = false
       })
+  }
+
+  /**
+   * An upstream this isolate ejected that the object has since seen come back (active probes
+   * passing again, state.ts applyProbe) is back here too; otherwise the local ejection would keep
+   * it out until it ran out, however soon the probes saw it answer.
+   */
+  #endRecovered(view: HealthView, now: number): void {
+    for (const [key, ejectedAt] of this.#ejectedAt) {
+      const local = this.#local[key]
+      const remote = view.upstreams[key]
+      if (!local || local.ejectedUntil <= now) this.#ejectedAt.delete(key)
+      else if (remote?.available && remote.availableSince > ejectedAt) {
+        this.#local = { ...this.#local, [key]: { ...local, ejectedUntil: now } }
+        this.#ejectedAt.delete(key)
+      }
+    }
   }
 
   /** For the admin API: the last remote view, this isolate's local state, and when it was fetched. */

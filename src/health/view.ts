@@ -17,6 +17,8 @@ export interface UpstreamHealthView {
   weightFactor: number
   latencyEwmaMs: number | undefined
   ejectedUntil: number
+  /** When active probes last brought it back after it was unavailable; 0: never. */
+  availableSince: number
   probeHealthy: boolean
   consecutiveFailures: number
   requests: number
@@ -39,6 +41,7 @@ export function viewOf(state: PoolHealth, policy: HealthPolicy, now: number): He
       weightFactor: weightFactor(u, now, policy),
       latencyEwmaMs: u.latencyEwmaMs,
       ejectedUntil: u.ejectedUntil,
+      availableSince: u.availableSince,
       probeHealthy: u.probeHealthy,
       consecutiveFailures: u.consecutiveFailures,
       requests: u.requests,
