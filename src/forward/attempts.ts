@@ -32,7 +32,9 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
   const maxRetries = retriesAllowed(req.method, action.retries)
   const body = await prepareBody(req, maxRetries > 0, action.retries.maxBodyBytes)
   const tried = new Set<string>()
-  const touched = new Set<CompiledPool>()
+  // The route's own pool always: while its backup serves, or nothing is tried (all down), its
+  // health must still be refreshed, or this isolate would never see it come back.
+  const touched = new Set<CompiledPool>([pool])
   const choose = () => chooseUpstream(pool, { req, url: input.url, clientIp: input.client.ip, tried, now: Date.now(), random: Math.random })
 
   try {
