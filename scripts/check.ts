@@ -27,6 +27,7 @@ const where = values.file ?? `${values.config}${values.env ? ` [env.${values.env
 const lookup: BindingLookup = {
   text: (name) => (typeof vars[name] === 'string' ? (vars[name] as string) : undefined),
   hasService: (name) => services.has(name),
+  hasKvNamespace: (name) => (wrangler.kv_namespaces ?? []).some((b: { binding: string }) => b.binding === name),
   hasDurableObject: (name) => wrangler.durable_objects.bindings.some((b: { name: string }) => b.name === name),
   offline: true,
 }

@@ -1,5 +1,6 @@
 // One request's journey, top to bottom. Each stage is a function in its capability's folder; this
 // file only orders them and takes the early exits.
+import { serveWithCache } from './cache/index.ts'
 import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
 import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
 import { problem } from './http/problem.ts'
@@ -61,7 +62,9 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     host: url.host,
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
-  return done(await forwardWithRetries({ req: outgoing, url, action, params, client, requestId, config, env, ctx }), route)
+  const forward = (r: Request) => forwardWithRetries({ req: r, url, action, params, client, requestId, config, env, ctx })
+  const res = action.cache ? await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now }) : await forward(outgoing)
+  return done(res, route)
 }
 
 /** Every response carries the request id and the route's response header edits. */

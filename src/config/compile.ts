@@ -3,9 +3,11 @@
 // config version. Every problem is collected with its field path, never just the first.
 import * as v from 'valibot'
 import { RouteTable, joinPath, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
+import { CACHE_KV_BINDING, compileCachePolicy, type CachePolicy } from '../cache/policy.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
+  type CacheSettingsConfig,
   type HeaderEditsConfig,
   type HeaderValueConfig,
   type PorticoConfigOutput,
@@ -38,6 +40,8 @@ export type RouteAction =
       timeouts: Timeouts
       requestHeaders: HeaderOps
       retries: RetryPolicy
+      /** Undefined: this route does not cache. */
+      cache: CachePolicy | undefined
     }
   | { kind: 'redirect'; to: string; status: number }
   | { kind: 'respond'; status: number; body: string; headers: ReadonlyArray<readonly [string, string]> }
@@ -69,6 +73,8 @@ export interface BindingLookup {
   text(name: string): string | undefined
   /** Whether a binding with fetch() of that name exists: a service binding or an mTLS certificate. */
   hasService(name: string): boolean
+  /** Whether a KV namespace binding of that name exists (optional: assumed when absent). */
+  hasKvNamespace?(name: string): boolean
   /** Whether a Durable Object namespace binding of that name exists (optional: assumed when absent). */
   hasDurableObject?(name: string): boolean
   /** Offline: secrets are not available, so their absence is a warning, not an error. */
@@ -255,6 +261,7 @@ class Compiler {
         timeouts: { firstByteMs: timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS, totalMs: timeouts.totalMs },
         requestHeaders: this.headerOps([[defaults.requestHeaders, 'defaults.requestHeaders'], [r.requestHeaders, `${at}.requestHeaders`]]),
         retries: compileRetries({ ...defaults.retries, ...r.retries }),
+        cache: this.cache(defaults.cache, r.cache, at),
       },
     }
   }
@@ -314,6 +321,15 @@ class Compiler {
       return { kind: 'prefix', from: match.path, to }
     }
     return { kind: 'none' }
+  }
+
+  cache(defaults: CacheSettingsConfig | undefined, own: CacheSettingsConfig | undefined, at: string): CachePolicy | undefined {
+    if (!defaults && !own) return undefined
+    const policy = compileCachePolicy({ ...defaults, ...own })
+    if (policy?.kvMaxBytes !== undefined && this.bindings.hasKvNamespace && !this.bindings.hasKvNamespace(CACHE_KV_BINDING)) {
+      this.fail(`${at}.cache.kv`, `the KV tier needs the ${CACHE_KV_BINDING} binding: run npx wrangler kv namespace create CACHE_KV and add it to wrangler.toml [[kv_namespaces]]`)
+    }
+    return policy
   }
 
   checkTemplate(template: string, params: string[], path: string): void {

@@ -35,6 +35,7 @@ export function bindingsOf(env: PorticoEnv): BindingLookup {
   return {
     text: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
     hasService: (name) => typeof (env[name] as { fetch?: unknown } | undefined)?.fetch === 'function',
+    hasKvNamespace: (name) => typeof (env[name] as { getWithMetadata?: unknown } | undefined)?.getWithMetadata === 'function',
     hasDurableObject: (name) => typeof (env[name] as { idFromName?: unknown } | undefined)?.idFromName === 'function',
   }
 }

@@ -226,6 +226,44 @@ export const Respond = v.strictObject({
   headers: v.optional(v.record(headerName, HeaderValue)),
 })
 
+export const CacheSettings = v.strictObject({
+  enabled: v.optional(described(v.boolean(), 'Default true when a cache table is given; false turns off a cache inherited from defaults.')),
+  edgeTtlSeconds: v.optional(
+    described(wholeNumber(0, 31_536_000, 'seconds'), 'Freshness at the edge, replacing what the origin says (no-store and private still win). Default: the origin\'s headers.'),
+  ),
+  browserTtlSeconds: v.optional(described(wholeNumber(0, 31_536_000, 'seconds'), 'Cache-Control max-age sent to clients for cacheable responses, apart from the edge TTL.')),
+  heuristicPercent: v.optional(described(v.pipe(v.number(), v.minValue(0), v.maxValue(100)), 'Heuristic freshness for Last-Modified responses without explicit freshness, as % of their age. Default 10; 0: off.')),
+  heuristicMaxSeconds: v.optional(described(wholeNumber(0, 31_536_000, 'seconds'), 'Upper bound of heuristic freshness. Default 86400.')),
+  cacheErrors: v.optional(described(v.boolean(), 'Store 5xx responses that are explicitly cacheable. Default false.')),
+  storeSetCookie: v.optional(described(v.boolean(), 'Store (and so share) responses that set cookies. Default false.')),
+  staleIfErrorSeconds: v.optional(
+    described(wholeNumber(0, 31_536_000, 'seconds'), 'Serve a stale copy up to this long past its freshness when the origin fails (5xx, unreachable, all upstreams down), even if the response did not say stale-if-error. Default 0.'),
+  ),
+  key: v.optional(
+    v.strictObject({
+      ignoreQuery: v.optional(described(v.union([v.boolean(), v.array(v.string())]), 'true: the query is not part of the key; a list: these parameters are not.')),
+      sortQuery: v.optional(described(v.boolean(), 'Sort query parameters in the key. Default false.')),
+      headers: v.optional(described(v.array(headerName), 'Request headers whose values join the key.')),
+      cookies: v.optional(described(v.array(v.pipe(v.string(), v.minLength(1))), 'Cookies whose values join the key.')),
+    }),
+  ),
+  bypass: v.optional(
+    v.strictObject({
+      cookies: v.optional(described(v.array(v.pipe(v.string(), v.minLength(1))), 'A request with any of these cookies skips the cache (a logged-in session).')),
+      headers: v.optional(described(v.array(headerName), 'A request with any of these headers skips the cache.')),
+    }),
+  ),
+  collapse: v.optional(described(v.boolean(), 'Concurrent misses for one key in an isolate share one origin fetch. Default true.')),
+  kv: v.optional(
+    described(
+      v.union([v.boolean(), v.strictObject({ maxBytes: v.optional(wholeNumber(1, 25 * 1024 * 1024, 'bytes')) })]),
+      'Also keep responses in Workers KV (the CACHE_KV binding), a global tier behind each colo\'s cache. Responses up to maxBytes (default 1048576; KV allows 25 MiB).',
+    ),
+  ),
+  targetedField: v.optional(described(headerName, 'A cache-control field only Portico obeys (RFC 9213), checked before CDN-Cache-Control, e.g. "Portico-Cache-Control".')),
+  honorRequestDirectives: v.optional(described(v.boolean(), 'Obey the client\'s Cache-Control (no-cache, max-age, min-fresh, max-stale, only-if-cached). Default true.')),
+})
+
 /** Settings a route inherits from `defaults` unless it sets them itself. */
 const inheritable = {
   host: v.optional(HostMode),
@@ -233,6 +271,7 @@ const inheritable = {
   requestHeaders: v.optional(described(HeaderEdits, 'Edits to the request sent to the origin, applied last.')),
   responseHeaders: v.optional(described(HeaderEdits, 'Edits to the response sent to the client, applied last.')),
   retries: v.optional(described(Retries, 'Retrying failed attempts on another upstream.')),
+  cache: v.optional(described(CacheSettings, 'HTTP caching (RFC 9111) of this route\'s responses.')),
 }
 
 export const Route = v.strictObject({
@@ -293,3 +332,4 @@ export type HeaderEditsConfig = v.InferOutput<typeof HeaderEdits>
 export type HeaderValueConfig = v.InferOutput<typeof HeaderValue>
 export type PoolConfig = v.InferOutput<typeof Pool>
 export type RetriesConfig = v.InferOutput<typeof Retries>
+export type CacheSettingsConfig = v.InferOutput<typeof CacheSettings>

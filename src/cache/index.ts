@@ -1,0 +1,5 @@
+export { serveWithCache, purgeLog, type CacheIo, type Origin } from './stage.ts'
+export { compileCachePolicy, CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, type CachePolicy } from './policy.ts'
+export { cacheKey } from './key.ts'
+export { idOf, EdgeTier, KvTier } from './store.ts'
+export type { PurgeRecord } from './purge-log.ts'

@@ -1,0 +1,63 @@
+// The cache key of a request: normalised host, path, and query (kept, sorted, or with parameters
+// dropped, per route), plus chosen request headers and cookies, plus the A/B variant when
+// experiments run. Pure.
+
+export interface KeyPolicy {
+  /** true: drop the whole query; a list: drop those parameters. */
+  ignoreQuery: boolean | readonly string[]
+  /** Sort query parameters so ?a=1&b=2 and ?b=2&a=1 share an entry. */
+  sortQuery: boolean
+  /** Lower-case request header names whose values join the key. */
+  headers: readonly string[]
+  /** Cookie names whose values join the key. */
+  cookies: readonly string[]
+}
+
+export const DEFAULT_KEY_POLICY: KeyPolicy = { ignoreQuery: false, sortQuery: false, headers: [], cookies: [] }
+
+/** The primary key: a string naming the stored resource. */
+export function cacheKey(url: URL, headers: Headers, policy: KeyPolicy, variant?: string): string {
+  const host = url.hostname.toLowerCase().replace(/\.$/, '') + (url.port ? `:${url.port}` : '')
+  let key = `${url.protocol}//${host}${url.pathname}${keyQuery(url, policy)}`
+  for (const name of policy.headers) key += `\nh:${name}=${headers.get(name) ?? ''}`
+  if (policy.cookies.length > 0) {
+    const jar = parseCookies(headers.get('cookie'))
+    for (const name of policy.cookies) key += `\nc:${name}=${jar.get(name) ?? ''}`
+  }
+  if (variant !== undefined) key += `\nv:${variant}`
+  return key
+}
+
+function keyQuery(url: URL, policy: KeyPolicy): string {
+  if (policy.ignoreQuery === true || url.search === '') return ''
+  if (policy.ignoreQuery === false && !policy.sortQuery) return url.search
+  const drop = new Set(Array.isArray(policy.ignoreQuery) ? policy.ignoreQuery : [])
+  const pairs = url.search
+    .slice(1)
+    .split('&')
+    .filter((p) => p !== '' && !drop.has(decodeQueryName(p)))
+  if (policy.sortQuery) pairs.sort()
+  return pairs.length ? `?${pairs.join('&')}` : ''
+}
+
+function decodeQueryName(pair: string): string {
+  const name = pair.split('=')[0] ?? ''
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '))
+  } catch {
+    return name
+  }
+}
+
+function parseCookies(header: string | null): Map<string, string> {
+  const jar = new Map<string, string>()
+  if (!header) return jar
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq !== -1) {
+      const name = part.slice(0, eq).trim()
+      if (!jar.has(name)) jar.set(name, part.slice(eq + 1).trim())
+    }
+  }
+  return jar
+}

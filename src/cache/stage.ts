@@ -1,0 +1,385 @@
+// The cache stage of a route: look the request up (colo cache, then KV when the route opts in),
+// answer from storage when RFC 9111 allows, otherwise go to the origin (collapsing concurrent
+// misses), revalidate with conditional requests, serve stale within stale-while-revalidate /
+// stale-if-error, store what may be stored, invalidate on unsafe methods, and say what happened in
+// Cache-Status. The decisions are the pure modules beside this file; this one does the I/O.
+import { problem } from '../http/problem.ts'
+import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders } from './conditional.ts'
+import { governingDirectives } from './directives.ts'
+import { fill } from './fill.ts'
+import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './freshness.ts'
+import { cacheKey } from './key.ts'
+import { CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, type CachePolicy } from './policy.ts'
+import { PurgeLog } from './purge.ts'
+import { isPurged, responseTags } from './purge-log.ts'
+import { forClient, responseFromStorage } from './respond.ts'
+import { cacheStatus, type CacheOutcome } from './status.ts'
+import { mayStore, requestLimits, type RequestLimits } from './storable.ts'
+import { EdgeTier, KvTier, entryHeaders, headerList, idOf, type EntryMeta, type Tier } from './store.ts'
+import { mergeNotModified } from './update.ts'
+import { varyKey } from './vary.ts'
+
+export type Origin = (req: Request) => Promise<Response>
+
+export interface CacheIo {
+  env: Record<string, unknown>
+  ctx: Pick<ExecutionContext, 'waitUntil'>
+  /** The A/B variant, when experiments run: it joins the key. */
+  variant?: string
+  now: () => number
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+/** How long a collapsed request waits for the leader's response before going to the origin itself. */
+const COLLAPSE_WAIT_MS = 5_000
+/** Kept after freshness ends so a stale entry can still be revalidated with its validators. */
+const REVALIDATION_KEEP_SECONDS = 24 * 3600
+
+export const purgeLog = new PurgeLog(MAX_STORAGE_SECONDS)
+const inFlight = new Map<string, Promise<void>>()
+const revalidating = new Set<string>()
+const IGNORE_CLIENT: RequestLimits = { noCache: false, noStore: false, onlyIfCached: false, maxAge: undefined, minFresh: undefined, maxStale: undefined }
+
+interface Found {
+  meta: EntryMeta
+  headers: Headers
+  body: ReadableStream<Uint8Array> | null
+  size: number | undefined
+  tier: Tier
+  entryId: string
+}
+
+export async function serveWithCache(req: Request, url: URL, policy: CachePolicy, toOrigin: Origin, io: CacheIo): Promise<Response> {
+  const tiers = tiersOf(io.env, policy)
+  const origin = advertised(toOrigin)
+  const mark = (res: Response, o: CacheOutcome, cacheable = false) => {
+    const out = forClient(res, policy, cacheable)
+    out.headers.set('cache-status', cacheStatus(CACHE_NAME, o))
+    return out
+  }
+
+  if (!SAFE_METHODS.has(req.method)) {
+    const res = await origin(req)
+    if (res.status < 400) io.ctx.waitUntil(invalidate(req, url, res.headers, policy, tiers, io))
+    return mark(res, { hit: false, fwd: 'method', fwdStatus: res.status })
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return mark(await origin(req), { hit: false, fwd: 'method' })
+  const bypass = bypassReason(req.headers, policy)
+  if (bypass) return mark(await origin(req), { hit: false, fwd: 'bypass', detail: bypass })
+  if (hasOriginPreconditions(req.headers)) return mark(await origin(req), { hit: false, fwd: 'request', detail: 'precondition' })
+
+  const limits: RequestLimits = policy.honorRequestDirectives ? requestLimits(req.headers) : IGNORE_CLIENT
+  const primaryKey = cacheKey(url, req.headers, policy.key, io.variant)
+  const lookup = await find(primaryKey, url.host, req.headers, tiers, io)
+
+  if (lookup.found) {
+    const found = lookup.found
+    const times = timesOf(found, policy)
+    const st = staleness(times, policy.freshness, io.now(), policy.staleIfErrorSeconds)
+    const age = currentAge(times, io.now())
+    const fromStorage = (detail?: string) =>
+      mark(responseFromStorage(req, { status: found.meta.status, statusText: found.meta.statusText, headers: found.headers, body: found.body, size: found.size, ageSeconds: age }), { hit: true, ttl: st.ttl, ...(detail ? { detail } : {}) }, true)
+
+    const clientAccepts =
+      !limits.noCache &&
+      !st.noCache &&
+      (limits.maxAge === undefined || age <= limits.maxAge) &&
+      (limits.minFresh === undefined || st.ttl >= limits.minFresh)
+    if (clientAccepts && st.fresh) return fromStorage(found.tier.name === 'kv' ? 'kv' : undefined)
+    if (clientAccepts && !st.mustRevalidate && limits.maxStale !== undefined && -st.ttl <= limits.maxStale) return fromStorage('max-stale')
+    if (clientAccepts && !st.mustRevalidate && -st.ttl <= st.staleWhileRevalidate) {
+      revalidateInBackground(req, url, primaryKey, found, policy, origin, tiers, io)
+      return fromStorage('stale-while-revalidate')
+    }
+    if (limits.onlyIfCached) {
+      await found.body?.cancel()
+      return mark(problem(504, 'not-cached', { detail: 'only-if-cached: no fresh stored response.', accept: req.headers.get('accept') }), { hit: false, detail: 'only-if-cached' })
+    }
+    return revalidate(req, url, primaryKey, found, st.staleIfError, st.ttl, policy, origin, tiers, io, mark)
+  }
+
+  if (limits.onlyIfCached) {
+    return mark(problem(504, 'not-cached', { detail: 'only-if-cached: nothing stored for this request.', accept: req.headers.get('accept') }), { hit: false, detail: 'only-if-cached' })
+  }
+  // Collapsing: a miss already being fetched in this isolate is waited for, then looked up again.
+  const leader = policy.collapse ? inFlight.get(primaryKey) : undefined
+  if (leader) {
+    await Promise.race([leader, new Promise((r) => setTimeout(r, COLLAPSE_WAIT_MS))])
+    const again = await find(primaryKey, url.host, req.headers, tiers, io)
+    if (again.found) {
+      const times = timesOf(again.found, policy)
+      const st = staleness(times, policy.freshness, io.now(), policy.staleIfErrorSeconds)
+      if (st.fresh && !st.noCache && !limits.noCache) {
+        const f = again.found
+        return mark(responseFromStorage(req, { status: f.meta.status, statusText: f.meta.statusText, headers: f.headers, body: f.body, size: f.size, ageSeconds: currentAge(times, io.now()) }), { hit: true, ttl: st.ttl, collapsed: true }, true)
+      }
+      await again.found.body?.cancel()
+    }
+  }
+  return fetchAndStore(req, url, primaryKey, policy, origin, tiers, io, mark, lookup.varyMiss ? 'vary-miss' : 'uri-miss', limits)
+}
+
+type Mark = (res: Response, o: CacheOutcome, cacheable?: boolean) => Response
+
+/** A miss: fetch the full response (the client's own conditions are evaluated here, not passed on) and store it. */
+async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy: CachePolicy, origin: Origin, tiers: Tiers, io: CacheIo, mark: Mark, fwd: 'uri-miss' | 'vary-miss', limits: RequestLimits): Promise<Response> {
+  const ranged = req.headers.has('range')
+  const outgoing = ranged ? req : withoutConditions(req, 'GET')
+  // This request leads a collapse: followers wait until its response is stored (or not).
+  let release = () => {}
+  if (policy.collapse && !ranged && !inFlight.has(primaryKey)) {
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    inFlight.set(primaryKey, gate)
+    void gate.then(() => inFlight.delete(primaryKey))
+  }
+  try {
+    const requestTime = io.now()
+    const res = await origin(outgoing)
+    const responseTime = io.now()
+    const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
+    const verdict = ranged ? { store: false as const, reason: 'range' } : mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage)
+    if (!verdict.store || limits.noStore) {
+      release()
+      return mark(answerConditional(req, res), { hit: false, fwd, fwdStatus: res.status, detail: verdict.store ? 'request no-store' : verdict.reason }, verdict.store)
+    }
+    const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
+    const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes })
+    const stored = filled.stored.catch((err: unknown) => console.error(JSON.stringify({ level: 'warn', message: 'response not stored', url: url.href, error: String(err) })))
+    io.ctx.waitUntil(stored.finally(release))
+    return mark(answerConditional(req, filled.response), { hit: false, fwd, fwdStatus: res.status, stored: true }, true)
+  } catch (err) {
+    release()
+    throw err
+  }
+}
+
+/** A stored response that may not be served as it is: ask the origin, with its validators. */
+async function revalidate(req: Request, url: URL, primaryKey: string, found: Found, staleIfError: number, ttl: number, policy: CachePolicy, origin: Origin, tiers: Tiers, io: CacheIo, mark: Mark): Promise<Response> {
+  const requestTime = io.now()
+  let res: Response
+  try {
+    res = await origin(conditionalFor(req, found.headers))
+  } catch (err) {
+    res = problem(502, 'upstream-unreachable', { detail: 'The origin could not be reached.', accept: req.headers.get('accept') })
+    console.error(JSON.stringify({ level: 'error', message: 'revalidation failed', error: String(err) }))
+  }
+  const responseTime = io.now()
+  if (res.status >= 500 && -ttl <= staleIfError) {
+    await res.body?.cancel()
+    const times = timesOf(found, policy)
+    return mark(responseFromStorage(req, { status: found.meta.status, statusText: found.meta.statusText, headers: found.headers, body: found.body, size: found.size, ageSeconds: currentAge(times, io.now()) }), { hit: true, ttl, fwd: 'stale', fwdStatus: res.status, detail: 'stale-if-error' }, true)
+  }
+  if (res.status === 304) {
+    await res.body?.cancel()
+    const headers = mergeNotModified(found.headers, res.headers)
+    const meta: EntryMeta = { ...found.meta, headers: headerList(headers), requestTime, responseTime, storedAt: responseTime }
+    const directives = governingDirectives(headers, policy.targetedFields, CACHE_NAME)
+    const times: StoredTimes = { status: meta.status, headers, directives, requestTime, responseTime }
+    const [forClientBody, forStore] = found.body ? found.body.tee() : [null, null]
+    io.ctx.waitUntil(restore(found, meta, forStore, storageTtl(times, policy)).catch(() => {}))
+    const st = staleness(times, policy.freshness, responseTime, policy.staleIfErrorSeconds)
+    return mark(responseFromStorage(req, { status: meta.status, statusText: meta.statusText, headers, body: forClientBody, size: found.size, ageSeconds: currentAge(times, io.now()) }), { hit: false, fwd: 'stale', fwdStatus: 304, ttl: st.ttl }, true)
+  }
+  await found.body?.cancel()
+  const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
+  const verdict = mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage)
+  if (!verdict.store || res.status >= 500) {
+    if (!verdict.store && res.status < 500) io.ctx.waitUntil(forget(found, primaryKey, url, tiers))
+    return mark(answerConditional(req, res), { hit: false, fwd: 'stale', fwdStatus: res.status, detail: verdict.store ? undefined : verdict.reason })
+  }
+  const ttlStore = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
+  const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttlStore, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes })
+  io.ctx.waitUntil(filled.stored.catch(() => {}))
+  return mark(answerConditional(req, filled.response), { hit: false, fwd: 'stale', fwdStatus: res.status, stored: true }, true)
+}
+
+function revalidateInBackground(req: Request, url: URL, primaryKey: string, found: Found, policy: CachePolicy, origin: Origin, tiers: Tiers, io: CacheIo): void {
+  const tag = `${primaryKey}#${found.entryId}`
+  if (revalidating.has(tag)) return
+  revalidating.add(tag)
+  const headers = found.headers
+  const background = (async () => {
+    const requestTime = io.now()
+    const res = await origin(conditionalFor(new Request(req.url, { method: 'GET', headers: req.headers }), headers))
+    const responseTime = io.now()
+    if (res.status === 304) {
+      await res.body?.cancel()
+      const merged = mergeNotModified(headers, res.headers)
+      const stored = await found.tier.get(found.entryId, url.host)
+      if (!stored || stored.meta.kind !== 'entry') return
+      const meta: EntryMeta = { ...stored.meta, headers: headerList(merged), requestTime, responseTime, storedAt: responseTime }
+      const directives = governingDirectives(merged, policy.targetedFields, CACHE_NAME)
+      await restore({ ...found, tier: found.tier }, meta, stored.body, storageTtl({ status: meta.status, headers: merged, directives, requestTime, responseTime }, policy))
+      return
+    }
+    const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
+    if (res.status < 500 && mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage).store) {
+      const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
+      const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes })
+      await Promise.all([filled.stored, filled.response.body?.cancel()])
+    } else {
+      await res.body?.cancel()
+    }
+  })()
+    .catch((err: unknown) => console.error(JSON.stringify({ level: 'warn', message: 'background revalidation failed', url: url.href, error: String(err) })))
+    .finally(() => revalidating.delete(tag))
+  io.ctx.waitUntil(background)
+}
+
+/** Store a freshened entry again in the tier it came from (and the colo cache when it came from KV). */
+async function restore(found: Found, meta: EntryMeta, body: ReadableStream<Uint8Array> | null, ttl: number): Promise<void> {
+  const host = new URL(meta.url).host
+  await found.tier.put(found.entryId, host, meta, body, ttl)
+}
+
+interface Tiers {
+  edge: Tier
+  kv: Tier | undefined
+  kvNamespace: KVNamespace | undefined
+}
+
+function tiersOf(env: Record<string, unknown>, policy: CachePolicy): Tiers {
+  const kvNamespace = env[CACHE_KV_BINDING] as KVNamespace | undefined
+  return { edge: new EdgeTier(caches.default), kv: policy.kvMaxBytes !== undefined && kvNamespace ? new KvTier(kvNamespace) : undefined, kvNamespace }
+}
+
+/** Look a request up: the colo cache, then KV; follow a Vary marker to the variant; drop purged entries. */
+async function find(primaryKey: string, host: string, request: Headers, tiers: Tiers, io: CacheIo): Promise<{ found?: Found; varyMiss: boolean }> {
+  const primaryId = await idOf(primaryKey)
+  const log = purgeLog.current(tiers.kvNamespace, io.now(), (p) => io.ctx.waitUntil(p))
+  let varyMiss = false
+  for (const tier of tiers.kv ? [tiers.edge, tiers.kv] : [tiers.edge]) {
+    let got = await tier.get(primaryId, host)
+    let entryId = primaryId
+    if (got?.meta.kind === 'vary') {
+      entryId = await idOf(`${primaryKey}\n#${varyKey(got.meta.vary, request)}`)
+      got = await tier.get(entryId, host)
+      if (!got) varyMiss = true
+    }
+    if (!got || got.meta.kind !== 'entry') continue
+    if (isPurged(log, got.meta)) {
+      await got.body?.cancel()
+      continue
+    }
+    const headers = entryHeaders(got.meta)
+    const found: Found = { meta: got.meta, headers, body: got.body, size: got.size ?? storedSize(headers), tier, entryId }
+    if (tier.name === 'kv') return { found: await backfill(found, host, tiers, io), varyMiss: false }
+    return { found, varyMiss: false }
+  }
+  return { varyMiss }
+}
+
+/** A KV hit is copied into the colo cache, so the next request there is a local hit. */
+async function backfill(found: Found, host: string, tiers: Tiers, io: CacheIo): Promise<Found> {
+  if (!found.body) {
+    io.ctx.waitUntil(tiers.edge.put(found.entryId, host, found.meta, null, MAX_STORAGE_SECONDS).catch(() => {}))
+    return found
+  }
+  const [a, b] = found.body.tee()
+  io.ctx.waitUntil(tiers.edge.put(found.entryId, host, found.meta, b, REVALIDATION_KEEP_SECONDS).catch(() => {}))
+  return { ...found, body: a }
+}
+
+/** The stored body's size from its own Content-Length (kept only for unencoded bodies). */
+function storedSize(headers: Headers): number | undefined {
+  const length = headers.get('content-length')
+  return length !== null && /^\d+$/.test(length) && !headers.has('content-encoding') ? Number(length) : undefined
+}
+
+function timesOf(found: Found, policy: CachePolicy): StoredTimes {
+  return {
+    status: found.meta.status,
+    headers: found.headers,
+    directives: governingDirectives(found.headers, policy.targetedFields, CACHE_NAME),
+    requestTime: found.meta.requestTime,
+    responseTime: found.meta.responseTime,
+  }
+}
+
+/** How long storage keeps a response: its freshness, its stale allowances, and time to revalidate. */
+function storageTtl(times: StoredTimes, policy: CachePolicy): number {
+  const st = staleness(times, policy.freshness, times.responseTime, policy.staleIfErrorSeconds)
+  const lifetime = freshnessLifetime(times, policy.freshness)
+  const keep = times.headers.has('etag') || times.headers.has('last-modified') ? REVALIDATION_KEEP_SECONDS : 0
+  return Math.min(MAX_STORAGE_SECONDS, Math.max(60, lifetime + Math.max(st.staleWhileRevalidate, st.staleIfError, keep)))
+}
+
+/**
+ * Requests to the origin say this is a surrogate (W3C Edge Architecture), so an origin can target
+ * Surrogate-Control directives at it (";portico"). A client's own claim is replaced.
+ */
+function advertised(origin: Origin): Origin {
+  return (r) => {
+    const headers = new Headers(r.headers)
+    headers.set('surrogate-capability', `${CACHE_NAME.toLowerCase()}="Surrogate/1.0"`)
+    return origin(new Request(r, { headers }))
+  }
+}
+
+function bypassReason(headers: Headers, policy: CachePolicy): string | undefined {
+  for (const h of policy.bypassHeaders) if (headers.has(h)) return `header ${h}`
+  if (policy.bypassCookies.length > 0) {
+    const cookie = headers.get('cookie') ?? ''
+    for (const name of policy.bypassCookies) if (new RegExp(`(^|;)\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`).test(cookie)) return `cookie ${name}`
+  }
+  return undefined
+}
+
+/** The request without the client's conditions (and as `method`), to fetch a full response to store. */
+function withoutConditions(req: Request, method: string): Request {
+  const headers = new Headers(req.headers)
+  for (const h of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range']) headers.delete(h)
+  return new Request(req.url, { method, headers, redirect: 'manual' })
+}
+
+/** A conditional GET with the stored response's validators (RFC 9111 section 4.3.1). */
+function conditionalFor(req: Request, stored: Headers): Request {
+  const out = withoutConditions(req, 'GET')
+  out.headers.delete('range')
+  const etag = stored.get('etag')
+  const lastModified = stored.get('last-modified')
+  if (etag) out.headers.set('if-none-match', etag)
+  if (lastModified) out.headers.set('if-modified-since', lastModified)
+  return out
+}
+
+/** The client's own conditional request, evaluated against the full response it did not pass on. */
+function answerConditional(req: Request, res: Response): Response {
+  if (req.method === 'HEAD') {
+    void res.body?.cancel()
+    return new Response(null, { status: res.status, statusText: res.statusText, headers: res.headers })
+  }
+  if (res.status === 200 && isConditional(req.headers) && notModified(req.headers, res.headers)) {
+    void res.body?.cancel()
+    return new Response(null, { status: 304, headers: notModifiedHeaders(res.headers) })
+  }
+  return res
+}
+
+/** RFC 9111 section 4.4: an unsafe method's success invalidates its URI and same-origin Location/Content-Location. */
+async function invalidate(req: Request, url: URL, headers: Headers, policy: CachePolicy, tiers: Tiers, io: CacheIo): Promise<void> {
+  const targets = [url]
+  for (const name of ['location', 'content-location']) {
+    const value = headers.get(name)
+    if (!value) continue
+    try {
+      const u = new URL(value, url)
+      if (u.host === url.host) targets.push(u)
+    } catch {
+      // not a URL: nothing to invalidate
+    }
+  }
+  await Promise.all(
+    targets.map(async (u) => {
+      const id = await idOf(cacheKey(u, req.headers, policy.key, io.variant))
+      await Promise.all([tiers.edge.delete(id, u.host), tiers.kv?.delete(id, u.host)])
+    }),
+  ).catch(() => {})
+}
+
+/** A stored entry the origin now says is not storable is dropped. */
+async function forget(found: Found, primaryKey: string, url: URL, tiers: Tiers): Promise<void> {
+  const id = await idOf(primaryKey)
+  await Promise.all([found.tier.delete(found.entryId, url.host), tiers.edge.delete(id, url.host), tiers.kv?.delete(id, url.host)]).catch(() => {})
+}
+

@@ -1,0 +1,39 @@
+// Vary (RFC 9111 section 4.1): which request headers select among a resource's stored responses,
+// and the secondary key those headers' values make for one request. Pure.
+
+/** The header names a response varies on, lower case, sorted and unique ("*" is handled apart). */
+export function varyNames(headers: Headers): string[] {
+  const vary = headers.get('vary')
+  if (!vary) return []
+  return [...new Set(vary.split(',').map((v) => v.trim().toLowerCase()).filter((v) => v && v !== '*'))].sort()
+}
+
+/**
+ * The secondary key: each named header's value as the request carries it, normalised the way
+ * RFC 9111 section 4.1 allows (field lines combined, whitespace around commas folded). An absent
+ * header and an empty one differ. Accept-Encoding is reduced to the codings it accepts, so the
+ * many spellings browsers send share a variant.
+ */
+export function varyKey(names: readonly string[], request: Headers): string {
+  return names
+    .map((name) => {
+      const value = request.get(name)
+      if (value === null) return `${name}!`
+      const normal = name === 'accept-encoding' ? normaliseAcceptEncoding(value) : value.replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ').trim()
+      return `${name}=${normal}`
+    })
+    .join('\n')
+}
+
+/** "gzip, deflate, br;q=0.5" → "br,deflate,gzip"; a coding with q=0 is left out. */
+export function normaliseAcceptEncoding(value: string): string {
+  const accepted = new Set<string>()
+  for (const part of value.split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase())
+    if (!coding) continue
+    const q = params.find((p) => p.startsWith('q='))
+    if (q !== undefined && Number(q.slice(2)) === 0) continue
+    accepted.add(coding)
+  }
+  return [...accepted].sort().join(',')
+}
