@@ -37,6 +37,20 @@ describe('RoundRobin', () => {
     const pool = [up('a', 5), up('b'), up('c')]
     expect(Array.from({ length: 6 }, () => rr.pick(pool)?.key).join('')).toBe('abcabc')
   })
+
+  it('keeps first tries in turn when a retry picks among fewer candidates', () => {
+    // Each request's first try goes to a, which fails, and its retry to one of the rest: a
+    // still gets only its share of first tries, rather than every one.
+    const rr = new RoundRobin()
+    const [a, b, c] = [up('a'), up('b'), up('c')]
+    const firsts: string[] = []
+    for (let i = 0; i < 30; i++) {
+      const first = rr.pick([a, b, c])?.key ?? '?'
+      firsts.push(first)
+      if (first === 'a') rr.pick([b, c])
+    }
+    expect(firsts.filter((k) => k === 'a')).toHaveLength(10)
+  })
 })
 
 describe('SmoothWeighted', () => {
