@@ -106,10 +106,29 @@ describe('retrying on another upstream', () => {
     [2, 200],
   ])('retries at most `attempts` times (%i: %i)', async (attempts, status) => {
     // Round robin over the upstreams not tried yet: the dead one, the other dead one, then the live one.
-    const env = poolEnv(`attempts-${attempts}`, [DEAD, `${ORIGIN_URL}/echo/live`, 'http://localhost:1'], { attempts })
+    const env = poolEnv(`attempts-${attempts}`, [DEAD, 'http://localhost:1', `${ORIGIN_URL}/echo/live`], { attempts })
     const res = await request('https://www.example.com/x', env)
     expect(res.status).toBe(status)
     await res.body?.cancel()
+  })
+})
+
+describe('the retry budget', () => {
+  it('stops retrying once the retries of the last 10 s reach the budget, so a failing pool is not hit twice as hard', async () => {
+    // Passive health off, so the dead upstream stays in the rotation: every other request needs a retry.
+    const env = withConfig({
+      pools: { budget: { upstreams: [DEAD, `${ORIGIN_URL}/echo/live`], algorithm: 'round-robin', health: { passive: false } } },
+      routes: [{ pool: 'budget', retries: { budgetPercent: 0 } }],
+    })
+    const statuses: number[] = []
+    for (let i = 0; i < 70; i++) {
+      const res = await request(`https://www.example.com/${i}`, env)
+      statuses.push(res.status)
+      await res.body?.cancel()
+    }
+    // The floor of 3 retries a second (30 in the window) is spent by the 30th dead try; the rest fail.
+    expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true)
+    expect(statuses.slice(60).filter((s) => s === 502)).toHaveLength(5)
   })
 })
 
