@@ -21,6 +21,8 @@ export interface RunningOrigin {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** The pattern /bytes repeats; allocated once, so the benchmark measures the proxy, not this origin. */
+const BYTES_BLOCK = Buffer.alloc(65536, 'portico-')
 
 export async function startOrigin(name: string, port = 0, host = '127.0.0.1'): Promise<RunningOrigin> {
   const seen: RunningOrigin['seen'] = []
@@ -132,15 +134,15 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
     res.end(body)
     return
   }
-  if (path === '/bytes') {
-    // n bytes of a repeating pattern, streamed in 64 KiB writes with back-pressure.
+  if (path === '/bytes' || path.endsWith('/bytes')) {
+    // n bytes of a repeating pattern, streamed in 64 KiB writes with back-pressure. Served under any
+    // prefix, so many upstreams of one pool can share an origin through distinct base paths.
     const total = q('n', 1024)
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': total })
-    const block = Buffer.alloc(65536, 'portico-')
     let sent = 0
     while (sent < total) {
-      const n = Math.min(block.length, total - sent)
-      if (!res.write(block.subarray(0, n))) await new Promise((r) => res.once('drain', r))
+      const n = Math.min(BYTES_BLOCK.length, total - sent)
+      if (!res.write(BYTES_BLOCK.subarray(0, n))) await new Promise((r) => res.once('drain', r))
       sent += n
     }
     res.end()
