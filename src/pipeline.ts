@@ -63,8 +63,7 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
   const forward = (r: Request) => forwardWithRetries({ req: r, url, action, params, client, requestId, config, env, ctx })
-  const res = action.cache ? await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now }) : await forward(outgoing)
-  return done(res, route)
+  return done(await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now }), route)
 }
 
 /** Every response carries the request id and the route's response header edits. */

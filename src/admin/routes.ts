@@ -1,7 +1,9 @@
 // The admin API under /_portico: off (404) until the ADMIN_TOKEN secret is set, then every call
 // needs `Authorization: Bearer <token>`. Later capabilities add their endpoints here.
 import { Hono } from 'hono'
+import * as v from 'valibot'
 import { healthStub, runtimeOf } from '../balance/index.ts'
+import { PurgeBody, purge, purgeRecords } from '../cache/index.ts'
 import { describeRoutes, loadConfig, type CompiledPool, type PorticoEnv } from '../config/index.ts'
 import { problem } from '../http/problem.ts'
 import { isAdmin } from './auth.ts'
@@ -50,5 +52,38 @@ async function describePool(pool: CompiledPool, env: PorticoEnv) {
     upstreams: upstreams.map((u) => ({ ...u, ...view.upstreams[u.key], inFlightHere: inFlight?.get(u.key) ?? 0 })),
   }
 }
+
+/**
+ * Purge cached responses everywhere: { "urls": [...], "prefixes": [...], "tags": [...],
+ * "everything": true }. Applied at once in this colo for URLs, and within about a minute in every
+ * colo through the purge log in KV (README "Caching").
+ */
+adminRoutes.post('/purge', async (c) => {
+  const accept = c.req.header('accept') ?? null
+  const loaded = loadConfig(c.env)
+  if (!loaded.ok) return problem(500, 'config-invalid', { detail: 'Fix the configuration first.', accept, extra: { errors: loaded.errors } })
+  let raw: unknown
+  try {
+    raw = await c.req.json()
+  } catch {
+    return problem(400, 'purge-invalid', { detail: 'The body must be JSON: { "urls": [...], "prefixes": [...], "tags": [...], "everything": true }.', accept })
+  }
+  const parsed = v.safeParse(PurgeBody, raw)
+  if (!parsed.success) {
+    const errors = parsed.issues.map((i) => ({ path: i.path?.map((p) => String(p.key)).join('.') ?? '(root)', message: i.message }))
+    return problem(400, 'purge-invalid', { detail: 'The purge request is invalid.', accept, extra: { errors } })
+  }
+  const records = purgeRecords(parsed.output, Date.now())
+  if (records.length === 0) return problem(400, 'purge-invalid', { detail: 'Name at least one of urls, prefixes, tags or everything.', accept })
+  const urlPolicies = (parsed.output.urls ?? []).flatMap((u) => {
+    const url = new URL(u)
+    const found = loaded.config.table.match({ method: 'GET', host: url.hostname.toLowerCase(), path: url.pathname, headers: new Headers() })
+    const cache = found.kind === 'route' && found.route.action.kind === 'proxy' ? found.route.action.cache : undefined
+    return cache ? [{ url, policy: cache }] : []
+  })
+  const { global } = await purge(records, urlPolicies, c.env)
+  c.header('Cache-Control', 'no-store')
+  return c.json({ purged: records.length, global, note: global ? 'applied here now; other colos within about 60 s (KV propagation)' : 'no CACHE_KV binding: applied in this isolate only' })
+})
 
 adminRoutes.all('*', (c) => problem(404, 'admin-not-found', { detail: 'No such admin endpoint.', accept: c.req.header('accept') ?? null }))

@@ -1,4 +1,5 @@
-export { serveWithCache, purgeLog, type CacheIo, type Origin } from './stage.ts'
+export { serveWithCache, purge, purgeLog, type CacheIo, type Origin } from './stage.ts'
+export { PurgeBody, purgeRecords } from './purge-request.ts'
 export { compileCachePolicy, CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, type CachePolicy } from './policy.ts'
 export { cacheKey } from './key.ts'
 export { idOf, EdgeTier, KvTier } from './store.ts'

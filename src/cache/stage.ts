@@ -11,7 +11,7 @@ import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './fr
 import { cacheKey } from './key.ts'
 import { CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, type CachePolicy } from './policy.ts'
 import { PurgeLog } from './purge.ts'
-import { isPurged, responseTags } from './purge-log.ts'
+import { isPurged, responseTags, type PurgeRecord } from './purge-log.ts'
 import { forClient, responseFromStorage } from './respond.ts'
 import { cacheStatus, type CacheOutcome } from './status.ts'
 import { mayStore, requestLimits, type RequestLimits } from './storable.ts'
@@ -49,7 +49,12 @@ interface Found {
   entryId: string
 }
 
-export async function serveWithCache(req: Request, url: URL, policy: CachePolicy, toOrigin: Origin, io: CacheIo): Promise<Response> {
+export async function serveWithCache(req: Request, url: URL, policy: CachePolicy | undefined, toOrigin: Origin, io: CacheIo): Promise<Response> {
+  if (!policy) {
+    const res = await toOrigin(req)
+    res.headers.set('cache-status', cacheStatus(CACHE_NAME, { hit: false, fwd: 'bypass', detail: 'cache-off' }))
+    return res
+  }
   const tiers = tiersOf(io.env, policy)
   const origin = advertised(toOrigin)
   const mark = (res: Response, o: CacheOutcome, cacheable = false) => {
@@ -375,6 +380,20 @@ async function invalidate(req: Request, url: URL, headers: Headers, policy: Cach
       await Promise.all([tiers.edge.delete(id, u.host), tiers.kv?.delete(id, u.host)])
     }),
   ).catch(() => {})
+}
+
+/** Purge: recorded for every isolate and colo, and the URLs' entries deleted from this colo at once. */
+export async function purge(records: readonly PurgeRecord[], urlPolicies: ReadonlyArray<{ url: URL; policy: CachePolicy }>, env: Record<string, unknown>): Promise<{ global: boolean }> {
+  const kv = env[CACHE_KV_BINDING] as KVNamespace | undefined
+  await purgeLog.add(kv, records)
+  await Promise.all(
+    urlPolicies.map(async ({ url, policy }) => {
+      const tiers = tiersOf(env, policy)
+      const id = await idOf(cacheKey(url, new Headers(), policy.key))
+      await Promise.all([tiers.edge.delete(id, url.host), kv ? new KvTier(kv).delete(id) : undefined])
+    }),
+  )
+  return { global: kv !== undefined }
 }
 
 /** A stored entry the origin now says is not storable is dropped. */

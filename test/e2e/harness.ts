@@ -26,6 +26,7 @@ export async function startPortico(bindings: Record<string, unknown>): Promise<R
     compatibilityFlags: wrangler.compatibility_flags,
     bindings: bindings as Record<string, string>,
     // The Durable Objects wrangler.toml declares (pool health), with in-memory storage.
+    kvNamespaces: (wrangler.kv_namespaces ?? []).map((k: { binding: string }) => k.binding),
     durableObjects: Object.fromEntries(wrangler.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, b.class_name])),
     host: '127.0.0.1',
     port: 0,
