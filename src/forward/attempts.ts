@@ -30,7 +30,10 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
   budget.noteRequest(now)
 
   const maxRetries = retriesAllowed(req.method, action.retries)
-  const body = await prepareBody(req, maxRetries > 0, action.retries.maxBodyBytes)
+  // Keep the body only where a retry could go (another upstream, a backup): a single origin's
+  // uploads stream at once rather than wait for maxBodyBytes to arrive.
+  const mayRetry = maxRetries > 0 && (pool.upstreams.length > 1 || pool.backup !== undefined)
+  const body = await prepareBody(req, mayRetry, action.retries.maxBodyBytes)
   const tried = new Set<string>()
   // The route's own pool always: while its backup serves, or nothing is tried (all down), its
   // health must still be refreshed, or this isolate would never see it come back.

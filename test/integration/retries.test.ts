@@ -179,6 +179,30 @@ describe('retrying requests with bodies', () => {
     await res.body?.cancel()
   })
 
+  it('does not hold back a streamed PUT to a single origin, where there is nowhere to retry', async () => {
+    // The client sends a little and keeps its body open; /status/200 answers without reading it.
+    // A proxy keeping the body for a retry would wait for the rest (up to maxBodyBytes) first.
+    let closed = false
+    let close = () => {}
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('first bytes'))
+        close = () => {
+          if (!closed) controller.close()
+          closed = true
+        }
+      },
+    })
+    const giveUp = setTimeout(() => close(), 2_000) // a held-back body fails the test rather than hanging it
+    const res = await request('https://www.example.com/status/200', withConfig({ routes: [{ upstream: ORIGIN_URL }] }), { method: 'PUT', body })
+    const answeredMidUpload = !closed
+    clearTimeout(giveUp)
+    close()
+    expect(res.status).toBe(200)
+    expect(answeredMidUpload).toBe(true)
+    await res.body?.cancel()
+  })
+
   it('streams a large body to the origin intact on the first try', async () => {
     const body = pattern(300_000)
     const env = poolEnv('big-upload', [`${ORIGIN_URL}/echo/a`, `${ORIGIN_URL}/echo/b`])
