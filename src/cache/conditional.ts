@@ -3,22 +3,38 @@
 // Pure.
 import { parseHttpDate } from './freshness.ts'
 
-/** Entity tags of a field value ("W/\"a\", \"b\"" → ['W/"a"', '"b"']), or "*" for any. */
+/**
+ * Entity tags of a field value ("W/\"a\", \"b\"" → ['W/"a"', '"b"']), or "*" for any. Tags that
+ * break the grammar in common ways (no quotes, "w/", "W" without the slash) are read as the
+ * sender meant them, as browsers and most caches do.
+ */
 function entityTags(value: string): string[] | '*' {
   if (value.trim() === '*') return '*'
-  return value.match(/(W\/)?"[^"]*"/g) ?? []
+  const quoted = value.match(/([Ww]\/?)?"[^"]*"/g)
+  return quoted ?? value.split(',').map((t) => t.trim()).filter(Boolean)
 }
 
-const opaque = (tag: string) => tag.replace(/^W\//, '')
+/** The opaque part of a tag, without weakness marker or quotes. */
+export function opaqueTag(tag: string): string {
+  return tag.trim().replace(/^[Ww]\/?(?=")/, '').replace(/^"(.*)"$/, '$1')
+}
+
+const isWeak = (tag: string) => /^[Ww]\/?"/.test(tag.trim())
 
 /** Weak comparison (RFC 9110 section 8.8.3.2): equal opaque tags, W/ ignored. */
 export function weakMatch(a: string, b: string): boolean {
-  return opaque(a) === opaque(b)
+  return opaqueTag(a) === opaqueTag(b)
 }
 
 /** Strong comparison: both strong and equal. */
 export function strongMatch(a: string, b: string): boolean {
-  return !a.startsWith('W/') && !b.startsWith('W/') && a === b
+  return !isWeak(a) && !isWeak(b) && opaqueTag(a) === opaqueTag(b)
+}
+
+/** A stored ETag as a valid entity-tag, for the If-None-Match a cache sends. */
+export function quotedTag(tag: string): string {
+  const t = tag.trim()
+  return /^(W\/)?"[^"]*"$/.test(t) ? t : `${isWeak(t) ? 'W/' : ''}"${opaqueTag(t)}"`
 }
 
 /**

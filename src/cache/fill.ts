@@ -18,6 +18,8 @@ export interface FillInput {
   edge: Tier
   kv: Tier | undefined
   kvMaxBytes: number | undefined
+  /** Fields a qualified no-cache or private keeps out of storage. */
+  withoutFields: readonly string[]
 }
 
 /** Largest body kept in the colo's cache (the Cache API allows 512 MB per object). */
@@ -36,6 +38,7 @@ export function fill(input: FillInput): { response: Response; stored: Promise<vo
   const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined
   const storedHeaders = new Headers(res.headers)
   if (encoded) storedHeaders.delete('content-length')
+  for (const name of input.withoutFields) storedHeaders.delete(name)
   const meta: EntryMeta = {
     v: 1,
     kind: 'entry',

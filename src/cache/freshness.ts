@@ -110,6 +110,7 @@ export function staleness(r: StoredTimes, policy: FreshnessPolicy, now: number, 
     staleWhileRevalidate: mustRevalidate || swr === undefined || Number.isNaN(swr) ? 0 : swr,
     staleIfError: mustRevalidate ? 0 : sie !== undefined && !Number.isNaN(sie) ? sie : defaultStaleIfError,
     mustRevalidate,
-    noCache: d.directives.has('no-cache'),
+    // no-cache="field" only keeps those fields out of storage (RFC 9111 section 5.2.2.4).
+    noCache: d.directives.get('no-cache') === true,
   }
 }

@@ -4,7 +4,7 @@
 // stale-if-error, store what may be stored, invalidate on unsafe methods, and say what happened in
 // Cache-Status. The decisions are the pure modules beside this file; this one does the I/O.
 import { problem } from '../http/problem.ts'
-import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders } from './conditional.ts'
+import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders, quotedTag } from './conditional.ts'
 import { governingDirectives } from './directives.ts'
 import { fill } from './fill.ts'
 import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './freshness.ts'
@@ -14,7 +14,7 @@ import { PurgeLog } from './purge.ts'
 import { isPurged, responseTags, type PurgeRecord } from './purge-log.ts'
 import { forClient, responseFromStorage } from './respond.ts'
 import { cacheStatus, type CacheOutcome } from './status.ts'
-import { mayStore, requestLimits, type RequestLimits } from './storable.ts'
+import { fieldsNotStored, mayStore, requestLimits, type RequestLimits } from './storable.ts'
 import { EdgeTier, KvTier, entryHeaders, headerList, idOf, type EntryMeta, type Tier } from './store.ts'
 import { mergeNotModified } from './update.ts'
 import { varyKey } from './vary.ts'
@@ -148,7 +148,7 @@ async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy:
       return mark(answerConditional(req, res), { hit: false, fwd, fwdStatus: res.status, detail: verdict.store ? 'request no-store' : verdict.reason }, verdict.store)
     }
     const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-    const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes })
+    const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
     const stored = filled.stored.catch((err: unknown) => console.error(JSON.stringify({ level: 'warn', message: 'response not stored', url: url.href, error: String(err) })))
     io.ctx.waitUntil(stored.finally(release))
     return mark(answerConditional(req, filled.response), { hit: false, fwd, fwdStatus: res.status, stored: true }, true)
@@ -193,7 +193,7 @@ async function revalidate(req: Request, url: URL, primaryKey: string, found: Fou
     return mark(answerConditional(req, res), { hit: false, fwd: 'stale', fwdStatus: res.status, detail: verdict.store ? undefined : verdict.reason })
   }
   const ttlStore = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-  const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttlStore, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes })
+  const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttlStore, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
   io.ctx.waitUntil(filled.stored.catch(() => {}))
   return mark(answerConditional(req, filled.response), { hit: false, fwd: 'stale', fwdStatus: res.status, stored: true }, true)
 }
@@ -220,7 +220,7 @@ function revalidateInBackground(req: Request, url: URL, primaryKey: string, foun
     const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
     if (res.status < 500 && mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage).store) {
       const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-      const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes })
+      const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
       await Promise.all([filled.stored, filled.response.body?.cancel()])
     } else {
       await res.body?.cancel()
@@ -343,7 +343,7 @@ function conditionalFor(req: Request, stored: Headers): Request {
   out.headers.delete('range')
   const etag = stored.get('etag')
   const lastModified = stored.get('last-modified')
-  if (etag) out.headers.set('if-none-match', etag)
+  if (etag) out.headers.set('if-none-match', quotedTag(etag))
   if (lastModified) out.headers.set('if-modified-since', lastModified)
   return out
 }

@@ -31,7 +31,8 @@ export function mayStore(
   if (method !== 'GET') return no('method')
   if (requestDirectives(requestHeaders).has('no-store')) return no('request no-store')
   if (d.has('no-store')) return no('no-store')
-  if (d.has('private')) return no('private')
+  // private="field" lets a shared cache store the response without those fields (section 5.2.2.7).
+  if (d.get('private') === true) return no('private')
   if (status === 206 || status === 304 || status < 200) return no('partial or not a full response')
   if (d.has('must-understand') ? !UNDERSTOOD.has(status) : false) return no('status not understood')
   if (status >= 500 && !policy.cacheErrors) return no('origin error')
@@ -47,6 +48,16 @@ export function mayStore(
   return { store: true }
 }
 
+/** Fields a qualified no-cache or private keeps out of storage, lower case. */
+export function fieldsNotStored(d: Directives): string[] {
+  const names: string[] = []
+  for (const directive of ['no-cache', 'private']) {
+    const v = d.get(directive)
+    if (typeof v === 'string') for (const f of v.split(',')) if (f.trim()) names.push(f.trim().toLowerCase())
+  }
+  return names
+}
+
 export function hasValidator(headers: Headers): boolean {
   return headers.has('etag') || headers.has('last-modified')
 }
@@ -57,12 +68,9 @@ export function isVaryStar(headers: Headers): boolean {
   return vary !== null && vary.split(',').some((v) => v.trim() === '*')
 }
 
-/** The client's own Cache-Control, with Pragma: no-cache counted when Cache-Control is absent. */
+/** The client's own Cache-Control. Pragma is not read: RFC 9111 section 5.4 deprecates it. */
 export function requestDirectives(headers: Headers): Directives {
-  const cc = headers.get('cache-control')
-  if (cc !== null) return parseCacheControl(cc)
-  const pragma = headers.get('pragma')
-  return pragma !== null && /(^|,)\s*no-cache\s*(,|$)/i.test(pragma) ? new Map([['no-cache', true as const]]) : new Map()
+  return parseCacheControl(headers.get('cache-control'))
 }
 
 /** What the client's directives allow (RFC 9111 section 5.2.1). */

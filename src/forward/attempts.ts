@@ -38,6 +38,7 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
   // The route's own pool always: while its backup serves, or nothing is tried (all down), its
   // health must still be refreshed, or this isolate would never see it come back.
   const touched = new Set<CompiledPool>([pool])
+  let sameAgain = false
   const choose = () => chooseUpstream(pool, { req, url: input.url, clientIp: input.client.ip, tried, now: Date.now(), random: Math.random })
 
   try {
@@ -50,7 +51,14 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
       const result: AttemptResult = outcome.ok ? { kind: 'response', status: outcome.response.status } : outcome.reason === 'timeout' ? { kind: 'timeout' } : { kind: 'connect-failure' }
 
       // Retry only with somewhere left to go: otherwise this outcome is the answer, body intact.
-      const next = attempt < maxRetries && isRetryable(result, action.retries) && body.replayable ? await choose() : undefined
+      // One exception: a connection that failed before any response (often a pooled keep-alive
+      // connection the origin had just closed) is tried once more on the same upstream.
+      const retryable = attempt < maxRetries && isRetryable(result, action.retries) && body.replayable
+      let next = retryable ? await choose() : undefined
+      if (!next && retryable && result.kind === 'connect-failure' && !sameAgain) {
+        sameAgain = true
+        next = choice
+      }
       if (!next || !budget.tryRetry(Date.now())) return outcome.ok ? await withSticky(outcome.response, choice, input) : finalFailure(outcome, choice, input)
       if (outcome.ok) await outcome.response.body?.cancel() // a retried response is dropped unread
       choice = next
