@@ -22,7 +22,9 @@ export function parseCacheControl(value: string | null): Directives {
     if (i >= n) break
     let name = ''
     while (i < n && value[i] !== '=' && value[i] !== ',') name += value[i++]
-    name = name.trim().toLowerCase()
+    // Whitespace before "=" is not allowed (RFC 9111 section 5.2): "max-age =60" is another
+    // directive's name, so it is not taken as max-age. Whitespace before a comma is list syntax.
+    name = (value[i] === '=' ? name.trimStart() : name.trim()).toLowerCase()
     let arg: string | true = true
     if (value[i] === '=') {
       i++
@@ -39,7 +41,7 @@ export function parseCacheControl(value: string | null): Directives {
       } else {
         let s = ''
         while (i < n && value[i] !== ',') s += value[i++]
-        arg = s.trim()
+        arg = s.trimEnd() // "max-age= 60" keeps its leading space, so it is not a valid number
       }
     }
     if (name && !out.has(name)) out.set(name, arg)
@@ -77,7 +79,8 @@ export function parseTargeted(value: string | null): Directives | undefined {
     while (s[i] === ' ') i++
   }
   skipSp()
-  if (i >= s.length) return out
+  // RFC 9213 section 2.2: an empty field is ignored, as if absent.
+  if (i >= s.length) return undefined
   for (;;) {
     const key = parseKey()
     if (key === undefined) return undefined
@@ -92,7 +95,7 @@ export function parseTargeted(value: string | null): Directives | undefined {
     if (!out.has(key)) out.set(key, val)
     else out.set(key, val) // SF: the last occurrence of a key wins
     skipOws()
-    if (i >= s.length) return out
+    if (i >= s.length) return hasWrongType(out) ? undefined : out
     if (s[i] !== ',') return undefined
     i++
     skipOws()
@@ -163,6 +166,20 @@ export function parseTargeted(value: string | null): Directives | undefined {
     }
     return true
   }
+}
+
+/** Directives whose value must be a non-negative sf-integer (RFC 9213 section 2.1). */
+const INTEGER_DIRECTIVES = ['max-age', 's-maxage', 'stale-while-revalidate', 'stale-if-error']
+
+/**
+ * RFC 9213 section 2.1: values that break a directive's inferred type are not consumed. A field
+ * with one is ignored whole, so Cache-Control applies (cache-tests cdn-cc-invalid-sh-type-wrong).
+ */
+function hasWrongType(d: Directives): boolean {
+  return INTEGER_DIRECTIVES.some((name) => {
+    const v = d.get(name)
+    return v !== undefined && (v === true || !/^\d+$/.test(v))
+  })
 }
 
 /**
