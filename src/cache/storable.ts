@@ -30,7 +30,8 @@ export function mayStore(
   const no = (reason: string): StoreVerdict => ({ store: false, reason })
   if (method !== 'GET') return no('method')
   if (requestDirectives(requestHeaders).has('no-store')) return no('request no-store')
-  if (d.has('no-store')) return no('no-store')
+  // must-understand: a cache that knows the status ignores the no-store sent for older caches (section 5.2.2.3).
+  if (d.has('no-store') && !(d.has('must-understand') && UNDERSTOOD.has(status))) return no('no-store')
   // private="field" lets a shared cache store the response without those fields (section 5.2.2.7).
   if (d.get('private') === true) return no('private')
   if (status === 206 || status === 304 || status < 200) return no('partial or not a full response')
