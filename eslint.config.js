@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/index.ts', '*.config.ts', '*.config.js', 'test/**/global-setup.ts'],
+    files: ['src/index.ts', '*.config.ts', '*.config.js', 'test/**/global-setup.ts', 'bench/raw-worker.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 )
