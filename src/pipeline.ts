@@ -1,6 +1,7 @@
 // One request's journey, top to bottom. Each stage is a function in its capability's folder; this
 // file only orders them and takes the early exits.
 import { serveWithCache } from './cache/index.ts'
+import { compressBody } from './compress/index.ts'
 import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
 import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
 import { problem } from './http/problem.ts'
@@ -63,7 +64,8 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
   const forward = (r: Request) => forwardWithRetries({ req: r, url, action, params, client, requestId, config, env, ctx })
-  return done(await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now }), route)
+  const res = await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now })
+  return done(compressBody(req, res, action.compress), route)
 }
 
 /** Every response carries the request id and the route's response header edits. */

@@ -4,6 +4,7 @@
 import * as v from 'valibot'
 import { RouteTable, joinPath, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
 import { CACHE_KV_BINDING, compileCachePolicy, type CachePolicy } from '../cache/policy.ts'
+import { compileCompression, type CompressionPolicy } from '../compress/policy.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
@@ -42,6 +43,8 @@ export type RouteAction =
       retries: RetryPolicy
       /** Undefined: this route does not cache. */
       cache: CachePolicy | undefined
+      /** Undefined: this route does not compress. */
+      compress: CompressionPolicy | undefined
     }
   | { kind: 'redirect'; to: string; status: number }
   | { kind: 'respond'; status: number; body: string; headers: ReadonlyArray<readonly [string, string]> }
@@ -262,6 +265,7 @@ class Compiler {
         requestHeaders: this.headerOps([[defaults.requestHeaders, 'defaults.requestHeaders'], [r.requestHeaders, `${at}.requestHeaders`]]),
         retries: compileRetries({ ...defaults.retries, ...r.retries }),
         cache: this.cache(defaults.cache, r.cache, at),
+        compress: defaults.compress || r.compress ? compileCompression({ ...defaults.compress, ...r.compress }) : undefined,
       },
     }
   }

@@ -264,6 +264,29 @@ export const CacheSettings = v.strictObject({
   honorRequestDirectives: v.optional(described(v.boolean(), 'Obey the client\'s Cache-Control (no-cache, max-age, min-fresh, max-stale, only-if-cached). Default true.')),
 })
 
+export const CompressSettings = v.strictObject({
+  enabled: v.optional(described(v.boolean(), 'Default true when a compress table is given; false turns off compression inherited from defaults.')),
+  encodings: v.optional(
+    described(
+      v.pipe(v.array(v.picklist(['zstd', 'br', 'gzip', 'deflate'], 'must be zstd, br, gzip or deflate')), v.minLength(1)),
+      'Codings Portico may use, most preferred first; the client\'s q-values decide first. Default ["zstd", "br", "gzip", "deflate"].',
+    ),
+  ),
+  types: v.optional(described(v.array(v.pipe(v.string(), v.minLength(2))), 'Media types to compress: "text/*", "application/json", "+json" (a suffix). Default: text formats, JSON, JavaScript, XML, SVG, WebAssembly.')),
+  minBytes: v.optional(described(wholeNumber(0, 1_073_741_824, 'bytes'), 'Responses with a known length below this are not compressed. Default 1024.')),
+  levels: v.optional(
+    v.strictObject({
+      gzip: v.optional(wholeNumber(1, 9, '(gzip level)')),
+      deflate: v.optional(wholeNumber(1, 9, '(deflate level)')),
+      br: v.optional(wholeNumber(0, 11, '(brotli quality)')),
+      zstd: v.optional(wholeNumber(1, 19, '(zstd level)')),
+    }),
+  ),
+  maxDecodedBytes: v.optional(
+    described(wholeNumber(1024, 4_294_967_296, 'bytes'), 'An origin body decoded for a client that does not accept its coding is cut off past this size (decompression bombs). Default 67108864.'),
+  ),
+})
+
 /** Settings a route inherits from `defaults` unless it sets them itself. */
 const inheritable = {
   host: v.optional(HostMode),
@@ -272,6 +295,7 @@ const inheritable = {
   responseHeaders: v.optional(described(HeaderEdits, 'Edits to the response sent to the client, applied last.')),
   retries: v.optional(described(Retries, 'Retrying failed attempts on another upstream.')),
   cache: v.optional(described(CacheSettings, 'HTTP caching (RFC 9111) of this route\'s responses.')),
+  compress: v.optional(described(CompressSettings, 'On-the-fly compression of this route\'s responses.')),
 }
 
 export const Route = v.strictObject({
@@ -333,3 +357,4 @@ export type HeaderValueConfig = v.InferOutput<typeof HeaderValue>
 export type PoolConfig = v.InferOutput<typeof Pool>
 export type RetriesConfig = v.InferOutput<typeof Retries>
 export type CacheSettingsConfig = v.InferOutput<typeof CacheSettings>
+export type CompressSettingsConfig = v.InferOutput<typeof CompressSettings>

@@ -1,0 +1,104 @@
+// Which content coding a response gets (RFC 9110 section 12.5.3): the client's Accept-Encoding
+// q-values first, the server's preference order to break ties; and whether a response is worth
+// compressing at all. Pure.
+
+export type Coding = 'zstd' | 'br' | 'gzip' | 'deflate'
+export const CODINGS: readonly Coding[] = ['zstd', 'br', 'gzip', 'deflate']
+
+/** Codings the Workers runtime decodes by itself when a body is read (and encodes when labelled). */
+export const RUNTIME_CODINGS = new Set(['gzip', 'x-gzip', 'br'])
+
+/** q-value per coding name ("*" included) from an Accept-Encoding value. */
+export function parseAcceptEncoding(value: string | null): Map<string, number> {
+  const out = new Map<string, number>()
+  if (value === null) return out
+  for (const part of value.split(',')) {
+    const [name, ...params] = part.split(';').map((p) => p.trim())
+    if (!name) continue
+    let q = 1
+    for (const p of params) {
+      const m = /^q\s*=\s*([01](?:\.\d{0,3})?)$/i.exec(p)
+      if (m) q = Number(m[1])
+    }
+    const key = name.toLowerCase() === 'x-gzip' ? 'gzip' : name.toLowerCase()
+    if (!out.has(key) || (out.get(key) as number) < q) out.set(key, Math.min(q, 1))
+  }
+  return out
+}
+
+/** The q-value the client gives a coding: its own, else "*", else 0 (identity: 1 unless refused). */
+export function qualityOf(accepted: ReadonlyMap<string, number>, coding: string): number {
+  const own = accepted.get(coding)
+  if (own !== undefined) return own
+  const star = accepted.get('*')
+  if (coding === 'identity') return star === 0 ? 0 : 1
+  return star ?? 0
+}
+
+/** The best coding the client accepts among `preference` (most preferred first), or undefined for identity. */
+export function chooseCoding(acceptEncoding: string | null, preference: readonly Coding[]): Coding | undefined {
+  const accepted = parseAcceptEncoding(acceptEncoding)
+  let best: Coding | undefined
+  let bestQ = 0
+  for (const coding of preference) {
+    const q = qualityOf(accepted, coding)
+    if (q > bestQ) {
+      best = coding
+      bestQ = q
+    }
+  }
+  // A client that prefers identity to every coding we offer gets identity.
+  return best !== undefined && bestQ >= qualityOf(accepted, 'identity') ? best : undefined
+}
+
+/** Whether the client accepts a coding the response already has. */
+export function accepts(acceptEncoding: string | null, coding: string): boolean {
+  return qualityOf(parseAcceptEncoding(acceptEncoding), coding === 'x-gzip' ? 'gzip' : coding) > 0
+}
+
+/** Whether a media type is in the list ("text/*", "application/json", "+json" suffixes match). */
+export function isCompressibleType(contentType: string | null, types: readonly string[]): boolean {
+  if (!contentType) return false
+  const type = (contentType.split(';')[0] ?? '').trim().toLowerCase()
+  const suffix = type.includes('+') ? `+${type.split('+').pop()}` : undefined
+  return types.some((t) => t === type || (t.endsWith('/*') && type.startsWith(t.slice(0, -1))) || (suffix !== undefined && t === suffix))
+}
+
+export type CompressDecision =
+  | { action: 'pass' }
+  /** The response's coding is not acceptable: decode it, then maybe encode with `coding`. */
+  | { action: 'decode'; from: string; coding: Coding | undefined }
+  | { action: 'encode'; coding: Coding }
+
+export interface ResponseFacts {
+  method: string
+  status: number
+  contentEncoding: string | null
+  contentType: string | null
+  contentLength: number | undefined
+  cacheControl: string | null
+  hasBody: boolean
+  contentRange: boolean
+}
+
+export interface CompressPolicy {
+  preference: readonly Coding[]
+  types: readonly string[]
+  minBytes: number
+}
+
+/** What to do with a response's body for this client. */
+export function decide(acceptEncoding: string | null, r: ResponseFacts, policy: CompressPolicy): CompressDecision {
+  if (r.method === 'HEAD' || !r.hasBody || r.status < 200 || r.status === 204 || r.status === 206 || r.status === 304 || r.contentRange) return { action: 'pass' }
+  if (r.cacheControl !== null && /(^|,)\s*no-transform\s*(,|$)/i.test(r.cacheControl)) return { action: 'pass' }
+  const current = (r.contentEncoding ?? 'identity').trim().toLowerCase()
+  const worth = isCompressibleType(r.contentType, policy.types) && (r.contentLength === undefined || r.contentLength >= policy.minBytes)
+  if (current !== 'identity') {
+    if (accepts(acceptEncoding, current) || current.includes(',')) return { action: 'pass' }
+    if (!RUNTIME_CODINGS.has(current) && !CODINGS.includes(current as Coding)) return { action: 'pass' } // a coding we cannot decode
+    return { action: 'decode', from: current, coding: isCompressibleType(r.contentType, policy.types) ? chooseCoding(acceptEncoding, policy.preference) : undefined }
+  }
+  if (!worth) return { action: 'pass' }
+  const coding = chooseCoding(acceptEncoding, policy.preference)
+  return coding ? { action: 'encode', coding } : { action: 'pass' }
+}
