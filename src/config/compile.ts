@@ -164,6 +164,14 @@ class Compiler {
       if (pool.hashOn !== undefined && pool.algorithm !== 'consistent-hash') this.fail(`pools.${name}.hashOn`, 'only applies with algorithm "consistent-hash"')
       this.pools.set(name, compilePool(name, pool, upstreams, sticky))
     }
+    // One cookie per sticky pool: two pools writing the same cookie would undo each other's choice.
+    const stickyCookies = new Map<string, string>()
+    for (const [name, pool] of this.pools) {
+      if (!pool.sticky) continue
+      const other = stickyCookies.get(pool.sticky.cookie)
+      if (other) this.fail(`pools.${name}.sticky.cookie`, `pool '${other}' already uses the sticky cookie '${pool.sticky.cookie}'; give this pool its own sticky.cookie`)
+      else stickyCookies.set(pool.sticky.cookie, name)
+    }
     for (const [name, pool] of poolConfigs) {
       if (pool.backup === undefined) continue
       const backup = this.pools.get(pool.backup)

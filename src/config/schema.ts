@@ -171,7 +171,7 @@ export const Retries = v.strictObject({
   maxBodyBytes: v.optional(
     described(wholeNumber(0, 16 * 1024 * 1024, 'bytes'), 'A request body up to this size is kept so it can be sent again; a larger one is streamed and not retried. Default 65536.'),
   ),
-  budgetPercent: v.optional(described(wholeNumber(0, 100, 'percent'), 'Retries may add at most this share to the requests of the last 10 s (per isolate), plus 3 per second. Default 20.')),
+  budgetPercent: v.optional(described(wholeNumber(0, 100, 'percent'), 'Retries may add at most this share to the requests of the last 10 s (per isolate); at least 3 per second are always allowed. Default 20.')),
 })
 
 
