@@ -1,6 +1,7 @@
 // A small origin server for `npm start` and the end-to-end tests: real sockets on loopback, with
 // endpoints that show what the proxy does (echo of what arrived, slow and streaming bodies, SSE,
-// redirects and cookies naming the origin, a gzip body, uploads, WebSocket echo).
+// redirects and cookies naming the origin, a gzip body, uploads, WebSocket echo, a cacheable
+// resource that answers conditional requests and counts what reaches it).
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -21,15 +22,19 @@ export interface RunningOrigin {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** What reached each /cached/... path: method and headers of every request, in order. */
+type CachedLog = Map<string, Array<{ method: string; headers: http.IncomingHttpHeaders }>>
 /** The pattern /bytes repeats; allocated once, so the benchmark measures the proxy, not this origin. */
 const BYTES_BLOCK = Buffer.alloc(65536, 'portico-')
 
 export async function startOrigin(name: string, port = 0, host = '127.0.0.1'): Promise<RunningOrigin> {
   const seen: RunningOrigin['seen'] = []
+  const cached: CachedLog = new Map()
   let self = ''
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '' })
-    handle(name, self, req, res).catch((err: unknown) => {
+    handle(name, self, req, res, cached).catch((err: unknown) => {
       res.destroy(err instanceof Error ? err : new Error(String(err)))
     })
   })
@@ -56,7 +61,7 @@ export async function startOrigin(name: string, port = 0, host = '127.0.0.1'): P
   }
 }
 
-async function handle(name: string, self: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(name: string, self: string, req: http.IncomingMessage, res: http.ServerResponse, cached: CachedLog): Promise<void> {
   const url = new URL(req.url ?? '/', self)
   const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d)
   // Headers a careless origin leaks; Portico hides them by default.
@@ -176,6 +181,17 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
     res.end(`reply from ${name} at ${path}\n`)
     return
   }
+  if (path.startsWith('/cached/')) {
+    await answerCached(name, self, url, req, res, cached)
+    return
+  }
+  if (path === '/cached-hits') {
+    // What reached /cached/<path> so far: { count, requests: [{ method, headers }] }.
+    const requests = cached.get(url.searchParams.get('path') ?? '') ?? []
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+    res.end(JSON.stringify({ count: requests.length, requests }))
+    return
+  }
   const status = /^\/status\/(\d{3})$/.exec(path)
   if (status) {
     res.writeHead(Number(status[1]), { 'Content-Type': 'text/plain' })
@@ -184,6 +200,63 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
   }
   res.writeHead(404, { 'Content-Type': 'text/plain' })
   res.end(`origin ${name} has nothing at ${path}\n`)
+}
+
+/**
+ * /cached/<anything>: a resource for cache tests, counting each request to its path (see
+ * /cached-hits). The query says how it answers; in values, {n} is this request's number at the
+ * path (1, 2, ...) and {origin} this origin's URL:
+ *   status=200         status of a full response
+ *   h=Name: value      a header on every response, 304s included (repeatable)
+ *   full=Name: value   a header on full responses only; nm=Name: value on 304s only
+ *   etag="v1"          sent as ETag; a matching If-None-Match (weak comparison) gets a 304
+ *   lm=<HTTP-date>     sent as Last-Modified; without If-None-Match, If-Modified-Since at or after it gets a 304
+ *   body=text          the body (default "<name> <path> #<n>"); its Content-Length is declared unless chunked=1
+ *   failFrom=2         from this request on, answer failStatus (default 503) instead
+ *   delayMs=500        wait this long before answering
+ */
+async function answerCached(name: string, self: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, cached: CachedLog): Promise<void> {
+  const log = cached.get(url.pathname) ?? []
+  cached.set(url.pathname, log)
+  log.push({ method: req.method ?? '', headers: req.headers })
+  const n = log.length
+  const fill = (v: string) => v.replaceAll('{n}', String(n)).replaceAll('{origin}', self)
+  const param = (k: string) => url.searchParams.get(k)
+  const headers = (keys: string[]) =>
+    keys.flatMap((k) =>
+      url.searchParams.getAll(k).flatMap((h) => {
+        const colon = h.indexOf(':')
+        return [h.slice(0, colon).trim(), fill(h.slice(colon + 1).trim())]
+      }),
+    )
+  const delay = Number(param('delayMs') ?? 0)
+  if (delay > 0) await sleep(delay)
+  for await (const chunk of req) void chunk // read any request body before answering
+  const failFrom = param('failFrom')
+  if (failFrom !== null && n >= Number(failFrom)) {
+    res.writeHead(Number(param('failStatus') ?? 503), { 'Content-Type': 'text/plain' })
+    res.end(`${name} fails request #${n}\n`)
+    return
+  }
+  const etag = param('etag') === null ? undefined : fill(param('etag') as string)
+  const lastModified = param('lm') ?? undefined
+  const validators = [...(etag === undefined ? [] : ['ETag', etag]), ...(lastModified === undefined ? [] : ['Last-Modified', lastModified])]
+  const inm = req.headers['if-none-match']
+  const ims = req.headers['if-modified-since']
+  const opaque = (t: string) => t.trim().replace(/^W\//, '')
+  const unchanged =
+    inm !== undefined
+      ? etag !== undefined && (inm.trim() === '*' || inm.split(',').some((t) => opaque(t) === opaque(etag)))
+      : ims !== undefined && lastModified !== undefined && Date.parse(ims) >= Date.parse(lastModified)
+  if (unchanged && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(304, [...validators, ...headers(['h', 'nm'])])
+    res.end()
+    return
+  }
+  const body = Buffer.from(fill(param('body') ?? `${name} ${url.pathname} #{n}\n`))
+  const length = param('chunked') === '1' ? [] : ['Content-Length', String(body.length)]
+  res.writeHead(Number(param('status') ?? 200), ['Content-Type', 'text/plain', ...length, ...validators, ...headers(['h', 'full'])])
+  res.end(req.method === 'HEAD' ? undefined : body)
 }
 
 function escape(s: string): string {
