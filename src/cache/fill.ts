@@ -1,7 +1,7 @@
 // Storing an origin's response while it streams to the client: the body is teed, one branch to
 // the client, one to storage. The storage branch is checked on the way: a body shorter or longer
 // than its Content-Length, one the origin broke off, or one over the size limit errors that branch,
-// so the put fails and nothing partial is ever stored.
+// and an entry whose body did not arrive whole is deleted again, so nothing partial is ever served.
 import { headerList, idOf, type EntryMeta, type Tier, type VaryMarker } from './store.ts'
 import { varyKey, varyNames } from './vary.ts'
 
@@ -52,17 +52,19 @@ export function fill(input: FillInput): { response: Response; stored: Promise<vo
     tags: input.tags,
   }
   let clientBody: ReadableStream<Uint8Array> | null = null
-  let storeBody: ReadableStream<Uint8Array> | null = null
+  let checked: Checked | undefined
   if (res.body) {
-    ;[clientBody, storeBody] = res.body.tee()
-    storeBody = storeBody.pipeThrough(checkLength(length, MAX_EDGE_BYTES))
+    const [forClient, forStore] = res.body.tee()
+    clientBody = forClient
+    checked = checkWhole(forStore, length, MAX_EDGE_BYTES)
   }
   const response = new Response(clientBody, { status: res.status, statusText: res.statusText, headers: res.headers })
-  const stored = store(input, meta, storeBody, length)
+  const stored = store(input, meta, checked, length)
   return { response, stored }
 }
 
-async function store(input: FillInput, meta: EntryMeta, body: ReadableStream<Uint8Array> | null, length: number | undefined): Promise<void> {
+async function store(input: FillInput, meta: EntryMeta, checked: Checked | undefined, length: number | undefined): Promise<void> {
+  const body = checked?.stream ?? null
   const names = varyNames(input.response.headers)
   const primaryId = await idOf(input.primaryKey)
   const entryId = names.length === 0 ? primaryId : await idOf(`${input.primaryKey}\n#${varyKey(names, input.request)}`)
@@ -72,25 +74,66 @@ async function store(input: FillInput, meta: EntryMeta, body: ReadableStream<Uin
   const bytes = toKv && body ? await new Response(body).arrayBuffer() : undefined
   const edgeBody = bytes ?? body
   const ttl = input.storageTtlSeconds
+  // A put may settle without an error though the body broke off, keeping what arrived (Miniflare's
+  // Cache API does): unless the body was read whole, the entry is deleted again.
+  const edgePut = input.edge
+    .put(entryId, input.host, meta, edgeBody, ttl)
+    .then(() => {
+      if (checked && !bytes && !checked.isWhole()) throw new Error('body did not arrive whole')
+    })
+    .catch(async (err: unknown) => {
+      await checked?.stream.cancel().catch(() => {})
+      await input.edge.delete(entryId, input.host).catch(() => {})
+      throw err
+    })
   await Promise.all([
-    input.edge.put(entryId, input.host, meta, edgeBody, ttl),
+    edgePut,
     marker ? input.edge.put(primaryId, input.host, marker, null, ttl) : undefined,
     toKv && input.kv ? input.kv.put(entryId, input.host, meta, bytes ?? null, ttl) : undefined,
     toKv && input.kv && marker ? input.kv.put(primaryId, input.host, marker, null, ttl) : undefined,
   ])
 }
 
-/** Errors the stream when it does not match its declared length or exceeds `max` bytes. */
-function checkLength(declared: number | undefined, max: number): TransformStream<Uint8Array, Uint8Array> {
+interface Checked {
+  stream: ReadableStream<Uint8Array>
+  /** True once the body ended cleanly, at its declared length and within the limit. */
+  isWhole(): boolean
+}
+
+/**
+ * `body` for storage, errored when it breaks off, does not match its declared length or exceeds
+ * `max` bytes, and saying whether it was read to a clean end.
+ */
+function checkWhole(body: ReadableStream<Uint8Array>, declared: number | undefined, max: number): Checked {
+  const reader = body.getReader()
   let seen = 0
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength
-      if (seen > max || (declared !== undefined && seen > declared)) controller.error(new Error('body too large to store'))
-      else controller.enqueue(chunk)
+  let whole = false
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>
+      try {
+        next = await reader.read()
+      } catch (err) {
+        controller.error(err)
+        return
+      }
+      if (next.done) {
+        if (declared !== undefined && seen !== declared) controller.error(new Error(`body ended after ${seen} of ${declared} bytes`))
+        else {
+          whole = true
+          controller.close()
+        }
+        return
+      }
+      seen += next.value.byteLength
+      if (seen > max || (declared !== undefined && seen > declared)) {
+        controller.error(new Error('body too large to store'))
+        await reader.cancel().catch(() => {})
+        return
+      }
+      controller.enqueue(next.value)
     },
-    flush(controller) {
-      if (declared !== undefined && seen !== declared) controller.error(new Error(`body ended after ${seen} of ${declared} bytes`))
-    },
+    cancel: (reason) => reader.cancel(reason),
   })
+  return { stream, isWhole: () => whole }
 }
