@@ -78,7 +78,7 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
   const lookup = await find(primaryKey, url.host, req.headers, tiers, io)
 
   if (lookup.found) {
-    const found = lookup.found
+    const found = req.method === 'GET' && req.headers.has('range') ? await measured(lookup.found) : lookup.found
     const times = timesOf(found, policy)
     const st = staleness(times, policy.freshness, io.now(), policy.staleIfErrorSeconds)
     const age = currentAge(times, io.now())
@@ -283,6 +283,38 @@ async function backfill(found: Found, host: string, tiers: Tiers, io: CacheIo): 
   const [a, b] = found.body.tee()
   io.ctx.waitUntil(tiers.edge.put(found.entryId, host, found.meta, b, REVALIDATION_KEEP_SECONDS).catch(() => {}))
   return { ...found, body: a }
+}
+
+/** Largest stored body of unknown length held in memory to answer a Range from it. */
+const RANGE_MEASURE_MAX_BYTES = 8 * 1024 * 1024
+
+/**
+ * A stored body of unknown size (the origin sent it chunked, and the Cache API may not say) is
+ * read into memory when small enough, so a Range can be answered from it; a larger one is served
+ * whole, which RFC 9110 section 14.2 allows.
+ */
+async function measured(found: Found): Promise<Found> {
+  if (found.size !== undefined || !found.body) return found
+  const reader = found.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  while (size <= RANGE_MEASURE_MAX_BYTES) {
+    const next = await reader.read()
+    if (next.done) return { ...found, body: new Blob(chunks).stream(), size }
+    chunks.push(next.value)
+    size += next.value.byteLength
+  }
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const held = chunks.shift()
+      if (held) return controller.enqueue(held)
+      const next = await reader.read()
+      if (next.done) controller.close()
+      else controller.enqueue(next.value)
+    },
+    cancel: (reason) => reader.cancel(reason),
+  })
+  return { ...found, body }
 }
 
 /** The stored body's size from its own Content-Length (kept only for unencoded bodies). */
