@@ -26,8 +26,9 @@ export async function send(input: string | Request, bindings: PorticoEnv, init?:
  * compiled config is cached by the binding's identity, and other bindings (secrets) vary per test.
  */
 export function withConfig(config: unknown, extra: Record<string, unknown> = {}): PorticoEnv {
-  // The real health Durable Object namespace from wrangler.toml, for pools of two or more.
-  return { PORTICO_CONFIG: structuredClone(config), UPSTREAM_HEALTH: (env as unknown as Record<string, unknown>).UPSTREAM_HEALTH, ...extra }
+  // The real health Durable Object namespace and cache KV namespace from wrangler.toml.
+  const real = env as unknown as Record<string, unknown>
+  return { PORTICO_CONFIG: structuredClone(config), UPSTREAM_HEALTH: real.UPSTREAM_HEALTH, CACHE_KV: real.CACHE_KV, ...extra }
 }
 
 /** What the origin's /echo (and /api/...) answers: the request as it arrived there. */
