@@ -68,7 +68,7 @@ async function store(input: FillInput, meta: EntryMeta, checked: Checked | undef
   const names = varyNames(input.response.headers)
   const primaryId = await idOf(input.primaryKey)
   const entryId = names.length === 0 ? primaryId : await idOf(`${input.primaryKey}\n#${varyKey(names, input.request)}`)
-  const marker: VaryMarker | undefined = names.length === 0 ? undefined : { v: 1, kind: 'vary', vary: names, storedAt: meta.storedAt, url: meta.url }
+  const marker: VaryMarker | undefined = names.length === 0 ? undefined : { v: 1, kind: 'vary', vary: names, storedAt: meta.storedAt, url: meta.url, since: await variantsSince(input, primaryId, names, meta.storedAt) }
   const toKv = input.kv !== undefined && input.kvMaxBytes !== undefined && (body === null || (length !== undefined && length <= input.kvMaxBytes))
   // KV needs the bytes in hand; a body small enough for it is read once and given to both tiers.
   const bytes = toKv && body ? await new Response(body).arrayBuffer() : undefined
@@ -92,6 +92,18 @@ async function store(input: FillInput, meta: EntryMeta, checked: Checked | undef
     toKv && input.kv ? input.kv.put(entryId, input.host, meta, bytes ?? null, ttl) : undefined,
     toKv && input.kv && marker ? input.kv.put(primaryId, input.host, marker, null, ttl) : undefined,
   ])
+}
+
+/**
+ * The `since` of the resource's Vary marker: the stored marker's when it names the same headers
+ * (the other variants stay valid), otherwise now (a marker deleted by an invalidation leaves the
+ * variants stored before it unreachable).
+ */
+async function variantsSince(input: FillInput, primaryId: string, names: readonly string[], now: number): Promise<number> {
+  const existing = await input.edge.get(primaryId, input.host).catch(() => undefined)
+  await existing?.body?.cancel()
+  const m = existing?.meta
+  return m?.kind === 'vary' && m.vary.join('\n') === names.join('\n') ? (m.since ?? m.storedAt) : now
 }
 
 interface Checked {

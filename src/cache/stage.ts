@@ -257,8 +257,14 @@ async function find(primaryKey: string, host: string, request: Headers, tiers: T
     let got = await tier.get(primaryId, host)
     let entryId = primaryId
     if (got?.meta.kind === 'vary') {
+      const since = got.meta.since ?? 0
       entryId = await idOf(`${primaryKey}\n#${varyKey(got.meta.vary, request)}`)
       got = await tier.get(entryId, host)
+      // A variant older than its marker outlived an invalidation of the resource.
+      if (got?.meta.kind === 'entry' && got.meta.storedAt < since) {
+        await got.body?.cancel()
+        got = undefined
+      }
       if (!got) varyMiss = true
     }
     if (!got || got.meta.kind !== 'entry') continue

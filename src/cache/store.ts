@@ -26,6 +26,11 @@ export interface VaryMarker {
   vary: string[]
   storedAt: number
   url: string
+  /**
+   * When this resource's variants began: a variant stored earlier belongs to a resource since
+   * invalidated (its marker deleted), and is not served. Kept when the marker is written again.
+   */
+  since?: number
 }
 
 export type Meta = EntryMeta | VaryMarker
