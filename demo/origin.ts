@@ -209,6 +209,7 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
  *   status=200         status of a full response
  *   h=Name: value      a header on every response, 304s included (repeatable)
  *   full=Name: value   a header on full responses only; nm=Name: value on 304s only
+ *   after=Name: value  a header on full responses from the second request on
  *   etag="v1"          sent as ETag; a matching If-None-Match (weak comparison) gets a 304
  *   lm=<HTTP-date>     sent as Last-Modified; without If-None-Match, If-Modified-Since at or after it gets a 304
  *   body=text          the body (default "<name> <path> #<n>"); its Content-Length is declared unless chunked=1
@@ -255,7 +256,7 @@ async function answerCached(name: string, self: string, url: URL, req: http.Inco
   }
   const body = Buffer.from(fill(param('body') ?? `${name} ${url.pathname} #{n}\n`))
   const length = param('chunked') === '1' ? [] : ['Content-Length', String(body.length)]
-  res.writeHead(Number(param('status') ?? 200), ['Content-Type', 'text/plain', ...length, ...validators, ...headers(['h', 'full'])])
+  res.writeHead(Number(param('status') ?? 200), ['Content-Type', 'text/plain', ...length, ...validators, ...headers(n > 1 ? ['h', 'full', 'after'] : ['h', 'full'])])
   res.end(req.method === 'HEAD' ? undefined : body)
 }
 
