@@ -6,6 +6,7 @@ import { problem } from './http/problem.ts'
 import { handleProxy } from './pipeline.ts'
 
 export { UpstreamHealth } from './health/index.ts'
+export { RateLimitCounter } from './ratelimit/index.ts'
 
 const app = new Hono<{ Bindings: PorticoEnv }>()
 

@@ -2,6 +2,7 @@
 // file only orders them and takes the early exits.
 import { serveWithCache } from './cache/index.ts'
 import { compressBody } from './compress/index.ts'
+import { checkRateLimits } from './ratelimit/index.ts'
 import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
 import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
 import { problem } from './http/problem.ts'
@@ -25,7 +26,8 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   const url = new URL(req.url)
   const accept = req.headers.get('accept')
   const requestId = requestIdFor(req.headers.get(config.requestId.header), config.requestId.acceptIncoming, () => crypto.randomUUID())
-  const done = (res: Response, route?: CompiledRoute) => finish(res, config, requestId, route)
+  let rateHeaders: Array<[string, string]> = []
+  const done = (res: Response, route?: CompiledRoute) => finish(res, config, requestId, route, rateHeaders)
 
   if (REFUSED_METHODS.has(req.method) && !(req.method === 'TRACE' && config.forwarding.allowTrace)) {
     return done(problem(405, 'method-refused', { detail: `${req.method} is not forwarded by this proxy.`, accept, headers: { Allow: ALLOW_ALL } }))
@@ -40,6 +42,10 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     return done(problem(405, 'method-not-allowed', { detail: `This resource accepts ${found.allow.join(', ')}.`, accept, headers: { Allow: found.allow.join(', ') } }))
   }
   const { route, params } = found
+
+  const limited = await checkRateLimits(req, route.rateLimits, { env, ctx, clientIp: req.headers.get('cf-connecting-ip') ?? undefined, path: url.pathname, claims: undefined })
+  rateHeaders = limited.headers
+  if (limited.stop) return done(limited.stop, route)
   const action = route.action
 
   if (action.kind === 'redirect') {
@@ -68,9 +74,10 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   return done(compressBody(req, res, action.compress), route)
 }
 
-/** Every response carries the request id and the route's response header edits. */
-function finish(res: Response, config: CompiledConfig, requestId: string, route?: CompiledRoute): Response {
+/** Every response carries the request id, rate-limit headers when asked for, and the route's response header edits. */
+function finish(res: Response, config: CompiledConfig, requestId: string, route?: CompiledRoute, extra: ReadonlyArray<[string, string]> = []): Response {
   res.headers.set(config.requestId.header, requestId)
+  for (const [name, value] of extra) res.headers.set(name, value)
   if (route) applyHeaderOps(res.headers, route.responseHeaders)
   return res
 }

@@ -5,10 +5,12 @@ import * as v from 'valibot'
 import { RouteTable, joinPath, patternError, patternParams, templateNames, type PathRewrite, type RouteMatch } from '../routing/index.ts'
 import { CACHE_KV_BINDING, compileCachePolicy, type CachePolicy } from '../cache/policy.ts'
 import { compileCompression, type CompressionPolicy } from '../compress/policy.ts'
+import { RATE_LIMITER_BINDING, compileRule, type RateRule } from '../ratelimit/policy.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
   type CacheSettingsConfig,
+  type RateLimitRuleConfig,
   type HeaderEditsConfig,
   type HeaderValueConfig,
   type PorticoConfigOutput,
@@ -55,6 +57,8 @@ export interface CompiledRoute {
   match: RouteMatch
   action: RouteAction
   responseHeaders: HeaderOps
+  /** Rate limits: the defaults' rules, then the route's own. */
+  rateLimits: readonly RateRule[]
 }
 
 export interface CompiledConfig {
@@ -232,6 +236,7 @@ class Compiler {
     const defaults = this.cfg.defaults ?? {}
     const responseHeaders = this.headerOps([[defaults.responseHeaders, 'defaults.responseHeaders'], [r.responseHeaders, `${at}.responseHeaders`]])
     const name = r.name ?? `route-${index}`
+    const rateLimits = this.rateLimits(defaults.rateLimits, r.rateLimits, at)
     const actions = (['pool', 'upstream', 'redirect', 'respond'] as const).filter((k) => r[k] !== undefined)
     if (actions.length !== 1) {
       this.fail(at, actions.length === 0 ? 'needs one of pool, upstream, redirect or respond' : `sets ${actions.join(' and ')}; keep exactly one of pool, upstream, redirect or respond`)
@@ -241,12 +246,12 @@ class Compiler {
 
     if (r.redirect) {
       this.checkTemplate(r.redirect.to, params, `${at}.redirect.to`)
-      return { index, name, match, responseHeaders, action: { kind: 'redirect', to: r.redirect.to, status: r.redirect.status ?? 302 } }
+      return { index, name, match, responseHeaders, rateLimits, action: { kind: 'redirect', to: r.redirect.to, status: r.redirect.status ?? 302 } }
     }
     if (r.respond) {
       const headers = Object.entries(r.respond.headers ?? {}).map(([k, val], i) => [k, this.headerValue(val, `${at}.respond.headers.${k}`, i)] as const)
       const contentType = r.respond.contentType ?? 'text/plain; charset=utf-8'
-      return { index, name, match, responseHeaders, action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
+      return { index, name, match, responseHeaders, rateLimits, action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
     }
     let pool: CompiledPool = compilePool('', {}, [], undefined)
     if (r.pool !== undefined) {
@@ -264,6 +269,7 @@ class Compiler {
       name,
       match,
       responseHeaders,
+      rateLimits,
       action: {
         kind: 'proxy',
         pool,
@@ -342,6 +348,20 @@ class Compiler {
       this.fail(`${at}.cache.kv`, `the KV tier needs the ${CACHE_KV_BINDING} binding: run npx wrangler kv namespace create CACHE_KV and add it to wrangler.toml [[kv_namespaces]]`)
     }
     return policy
+  }
+
+  rateLimits(defaults: RateLimitRuleConfig[] | undefined, own: RateLimitRuleConfig[] | undefined, at: string): RateRule[] {
+    const rules = [...(defaults ?? []), ...(own ?? [])]
+    if (rules.length === 0) return []
+    const names = new Set<string>()
+    for (const r of rules) {
+      if (names.has(r.name)) this.fail(`${at}.rateLimits`, `two rules are named '${r.name}'; names must be unique across defaults.rateLimits and the route's`)
+      names.add(r.name)
+    }
+    if (this.bindings.hasDurableObject && !this.bindings.hasDurableObject(RATE_LIMITER_BINDING)) {
+      this.fail(`${at}.rateLimits`, `rate limits keep counters in a Durable Object: add the ${RATE_LIMITER_BINDING} binding and its migration to wrangler.toml (see README "Deployment")`)
+    }
+    return rules.map(compileRule)
   }
 
   checkTemplate(template: string, params: string[], path: string): void {

@@ -287,6 +287,36 @@ export const CompressSettings = v.strictObject({
   ),
 })
 
+export const RateLimitRule = v.strictObject({
+  name: described(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')), 'Names the rule in RateLimit headers, logs and its counters.'),
+  key: v.optional(
+    described(
+      v.pipe(
+        v.array(
+          v.union(
+            [v.picklist(['ip', 'path']), v.strictObject({ header: headerName }), v.strictObject({ cookie: v.pipe(v.string(), v.minLength(1)) }), v.strictObject({ claim: v.pipe(v.string(), v.minLength(1)) })],
+            'must be "ip", "path", { "header": name }, { "cookie": name } or { "claim": name }',
+          ),
+        ),
+        v.minLength(1),
+      ),
+      'What is counted together: the client address (IPv6 by its /64), the normalised path, a header (an API key), a cookie, a verified JWT claim, or several. A request missing a part is not limited by this rule. Default ["ip"].',
+    ),
+  ),
+  limit: described(wholeNumber(1, 1_000_000_000, 'requests'), 'Requests allowed per period.'),
+  periodSeconds: described(wholeNumber(1, 86_400 * 31, 'seconds'), 'The period of the limit.'),
+  burst: v.optional(described(wholeNumber(1, 1_000_000_000, 'requests'), 'Requests allowed at once after a quiet spell (token bucket and GCRA). Default: limit.')),
+  algorithm: v.optional(described(v.picklist(['token-bucket', 'gcra', 'sliding-window'], 'must be token-bucket, gcra or sliding-window'), 'Default "token-bucket".')),
+  mode: v.optional(
+    described(v.picklist(['exact', 'fast'], 'must be exact or fast'), '"exact": the counter object decides every request. "fast": each isolate spends a small lease of tokens reserved from it (README "Rate limiting"). Default "exact".'),
+  ),
+  action: v.optional(described(v.picklist(['reject', 'log'], 'must be reject or log'), '"reject": 429 with Retry-After; "log": let it through and log it (for tuning). Default "reject".')),
+  onError: v.optional(described(v.picklist(['open', 'closed'], 'must be open or closed'), 'When the counter cannot be reached in time: "open" lets requests through, "closed" answers 503. Default "open".')),
+  headers: v.optional(described(v.boolean(), 'RateLimit and RateLimit-Policy headers on allowed responses too (always on refusals). Default false.')),
+  ipv6PrefixBits: v.optional(described(wholeNumber(32, 128, 'bits'), 'An IPv6 client is counted by this prefix. Default 64.')),
+  timeoutMs: v.optional(described(wholeNumber(10, 10_000, 'milliseconds'), 'How long to wait for the counter before onError applies. Default 1000.')),
+})
+
 /** Settings a route inherits from `defaults` unless it sets them itself. */
 const inheritable = {
   host: v.optional(HostMode),
@@ -296,6 +326,7 @@ const inheritable = {
   retries: v.optional(described(Retries, 'Retrying failed attempts on another upstream.')),
   cache: v.optional(described(CacheSettings, 'HTTP caching (RFC 9111) of this route\'s responses.')),
   compress: v.optional(described(CompressSettings, 'On-the-fly compression of this route\'s responses.')),
+  rateLimits: v.optional(described(v.array(RateLimitRule), 'Rate limits; those in defaults apply to every route as well as its own.')),
 }
 
 export const Route = v.strictObject({
@@ -358,3 +389,4 @@ export type PoolConfig = v.InferOutput<typeof Pool>
 export type RetriesConfig = v.InferOutput<typeof Retries>
 export type CacheSettingsConfig = v.InferOutput<typeof CacheSettings>
 export type CompressSettingsConfig = v.InferOutput<typeof CompressSettings>
+export type RateLimitRuleConfig = v.InferOutput<typeof RateLimitRule>

@@ -1,0 +1,7 @@
+export { checkRateLimits, type RateIo, type RateOutcome } from './stage.ts'
+export { RateLimitCounter } from './counter-object.ts'
+export { compileRule, RATE_LIMITER_BINDING, type RateRule } from './policy.ts'
+export { take, giveBack, initialState, type Limit, type Verdict, type BucketState, type Algorithm } from './bucket.ts'
+export { rateKey, ipPrefix, normalisePath, type KeyPart } from './key.ts'
+export { rateLimitHeaders, type Quota } from './headers.ts'
+export { LeaseBook, leaseSize, LEASE_TTL_MS } from './lease.ts'

@@ -1,0 +1,94 @@
+// What a rate limit counts by, normalised so it cannot be dodged: a client address (an IPv6 client
+// by its /64, since one host can rotate through a whole /64), a path (case, percent-encoding,
+// duplicate slashes and dot-segments folded), a header, a cookie, a verified JWT claim, or several
+// of these together. X-Forwarded-For is never read: the address is the platform's. Pure.
+
+export type KeyPart = 'ip' | 'path' | { header: string } | { cookie: string } | { claim: string }
+
+export interface KeyInput {
+  clientIp: string | undefined
+  path: string
+  headers: Headers
+  /** Claims of a JWT the access stage verified; never read from an unverified token. */
+  claims: Readonly<Record<string, unknown>> | undefined
+}
+
+/** The key for a rule, or undefined when a part it needs is missing (the rule then does not apply). */
+export function rateKey(parts: readonly KeyPart[], input: KeyInput, ipv6PrefixBits: number): string | undefined {
+  const values: string[] = []
+  for (const part of parts) {
+    const v = partValue(part, input, ipv6PrefixBits)
+    if (v === undefined) return undefined
+    values.push(v)
+  }
+  return values.join('\u0000')
+}
+
+function partValue(part: KeyPart, input: KeyInput, bits: number): string | undefined {
+  if (part === 'ip') return input.clientIp === undefined ? undefined : `ip:${ipPrefix(input.clientIp, bits)}`
+  if (part === 'path') return `path:${normalisePath(input.path)}`
+  if ('header' in part) {
+    const v = input.headers.get(part.header)
+    return v === null || v.trim() === '' ? undefined : `h:${part.header.toLowerCase()}=${v.trim()}`
+  }
+  if ('cookie' in part) {
+    const v = cookie(input.headers.get('cookie'), part.cookie)
+    return v === undefined || v === '' ? undefined : `c:${part.cookie}=${v}`
+  }
+  const claim = input.claims?.[part.claim]
+  return claim === undefined || claim === null ? undefined : `j:${part.claim}=${typeof claim === 'string' ? claim : JSON.stringify(claim)}`
+}
+
+/** An IPv4 address as is (also when IPv4-mapped in IPv6); an IPv6 address cut to its first `bits` bits. */
+export function ipPrefix(ip: string, bits: number): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  if (mapped) return mapped[1] as string
+  if (!ip.includes(':')) return ip
+  const groups = expandIpv6(ip)
+  if (!groups) return ip.toLowerCase()
+  const out: string[] = []
+  for (let i = 0; i < 8; i++) {
+    const keep = Math.max(0, Math.min(16, bits - i * 16))
+    const mask = keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff
+    out.push(((groups[i] as number) & mask).toString(16))
+  }
+  return `${out.join(':')}/${bits}`
+}
+
+function expandIpv6(ip: string): number[] | undefined {
+  const [head = '', tail, extra] = ip.toLowerCase().split('::')
+  if (extra !== undefined) return undefined
+  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)))
+  const h = parse(head)
+  const t = tail === undefined ? [] : parse(tail)
+  const groups = tail === undefined ? h : [...h, ...new Array<number>(Math.max(0, 8 - h.length - t.length)).fill(0), ...t]
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined
+}
+
+/** A path as a key: percent-decoded, lower case, single slashes, dot-segments resolved, no trailing slash. */
+export function normalisePath(path: string): string {
+  let decoded = path
+  for (let i = 0; i < 3 && /%[0-9a-f]{2}/i.test(decoded); i++) {
+    try {
+      decoded = decodeURIComponent(decoded)
+    } catch {
+      break
+    }
+  }
+  const out: string[] = []
+  for (const seg of decoded.toLowerCase().split('/')) {
+    if (seg === '' || seg === '.') continue
+    if (seg === '..') out.pop()
+    else out.push(seg)
+  }
+  return `/${out.join('/')}`
+}
+
+function cookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
