@@ -47,8 +47,10 @@ export function chooseCoding(acceptEncoding: string | null, preference: readonly
       bestQ = q
     }
   }
-  // A client that prefers identity to every coding we offer gets identity.
-  return best !== undefined && bestQ >= qualityOf(accepted, 'identity') ? best : undefined
+  // A client that names identity with a higher q-value than every coding we offer gets identity.
+  // Identity unnamed is only acceptable, not preferred: "br;q=0.8" still asks for br.
+  const identity = accepted.get('identity')
+  return best !== undefined && (identity === undefined || bestQ >= identity) ? best : undefined
 }
 
 /** Whether the client accepts a coding the response already has. */
