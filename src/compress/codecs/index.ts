@@ -1,7 +1,7 @@
 // The content codings Portico encodes and decodes, each kept apart from the stage that uses it
 // (as Envoy keeps its compressor filter and its codecs apart). gzip and deflate use the platform's
 // CompressionStream, except when every chunk must be flushed (event streams), where node:zlib can
-// flush and CompressionStream cannot; brotli and zstd use node:zlib.
+// flush and CompressionStream cannot; brotli and zstd use node:zlib, as do both decoders.
 import zlib from 'node:zlib'
 import type { Coding } from '../negotiate.ts'
 import { fromZlib } from './zlib-stream.ts'
@@ -16,20 +16,27 @@ export interface Levels {
 /** Streaming levels: fast enough to keep up with a stream, most of the ratio of the slow levels. */
 export const DEFAULT_LEVELS: Levels = { gzip: 6, deflate: 6, br: 4, zstd: 3 }
 
-export function encoder(coding: Coding, levels: Levels, flushEachChunk: boolean): TransformStream<Uint8Array, Uint8Array> {
+export function encoder(coding: Coding, levels: Levels, flushEachChunk: boolean): ReadableWritablePair<Uint8Array, Uint8Array> {
+  const { constants } = zlib
   switch (coding) {
     case 'gzip':
-      return flushEachChunk ? fromZlib(zlib.createGzip({ level: levels.gzip }), zlib.constants.Z_SYNC_FLUSH) : (new CompressionStream('gzip') as TransformStream<Uint8Array, Uint8Array>)
+      return flushEachChunk ? fromZlib(zlib.createGzip({ level: levels.gzip }), { flushEachChunk: constants.Z_SYNC_FLUSH }) : (new CompressionStream('gzip') as TransformStream<Uint8Array, Uint8Array>)
     case 'deflate':
-      return flushEachChunk ? fromZlib(zlib.createDeflate({ level: levels.deflate }), zlib.constants.Z_SYNC_FLUSH) : (new CompressionStream('deflate') as TransformStream<Uint8Array, Uint8Array>)
+      return flushEachChunk ? fromZlib(zlib.createDeflate({ level: levels.deflate }), { flushEachChunk: constants.Z_SYNC_FLUSH }) : (new CompressionStream('deflate') as TransformStream<Uint8Array, Uint8Array>)
     case 'br':
-      return fromZlib(zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: levels.br } }), flushEachChunk ? zlib.constants.BROTLI_OPERATION_FLUSH : undefined)
+      return fromZlib(zlib.createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: levels.br } }), { flushEachChunk: flushEachChunk ? constants.BROTLI_OPERATION_FLUSH : undefined })
     case 'zstd':
-      return fromZlib(zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_compressionLevel]: levels.zstd } }), flushEachChunk ? zlib.constants.ZSTD_e_flush : undefined)
+      return fromZlib(zlib.createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: levels.zstd } }), {
+        flushEachChunk: flushEachChunk ? constants.ZSTD_e_flush : undefined,
+        flushBeforeEnd: constants.ZSTD_e_flush,
+      })
   }
 }
 
-/** A decoder for a coding the runtime does not decode by itself (deflate, zstd). */
-export function decoder(coding: 'deflate' | 'zstd'): TransformStream<Uint8Array, Uint8Array> {
-  return coding === 'deflate' ? (new DecompressionStream('deflate') as TransformStream<Uint8Array, Uint8Array>) : fromZlib(zlib.createZstdDecompress(), undefined)
+/**
+ * A decoder for a coding the runtime does not decode by itself (deflate, zstd). node:zlib for both:
+ * it decodes only as fast as the output is read (DecompressionStream decodes a chunk whole).
+ */
+export function decoder(coding: 'deflate' | 'zstd'): ReadableWritablePair<Uint8Array, Uint8Array> {
+  return fromZlib(coding === 'deflate' ? zlib.createInflate() : zlib.createZstdDecompress())
 }
