@@ -1,6 +1,7 @@
 // Sticky sessions through a signed cookie: `<upstream key>.<expiry>.<HMAC>` (base64url), so a
 // client cannot pick its upstream by editing the cookie, and a cookie from another pool or past
-// its expiry is ignored. HMAC-SHA-256 with a key from a Worker secret, truncated to 128 bits.
+// its expiry is ignored. Signed with src/http/hmac.ts and a key from a Worker secret.
+import { b64url, fromB64url, sign, verify } from '../http/hmac.ts'
 
 export interface StickyConfig {
   cookie: string
@@ -8,30 +9,13 @@ export interface StickyConfig {
   secret: string
 }
 
-const keys = new Map<string, Promise<CryptoKey>>()
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret)
-  if (!key) {
-    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
-    keys.set(secret, key)
-  }
-  return key
-}
-
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-const fromB64url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
-
-async function signature(pool: string, upstreamKey: string, expires: number, secret: string): Promise<Uint8Array> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(`${pool}\n${upstreamKey}\n${expires}`))
-  return new Uint8Array(mac).slice(0, 16)
-}
+const signed = (pool: string, upstreamKey: string, expires: number) => `${pool}\n${upstreamKey}\n${expires}`
 
 /** The cookie value naming `upstreamKey` in `pool` until now + ttl. */
 export async function stickyValue(pool: string, upstreamKey: string, cfg: StickyConfig, now: number): Promise<string> {
   const expires = Math.floor(now / 1000) + cfg.ttlSeconds
-  const sig = await signature(pool, upstreamKey, expires, cfg.secret)
-  return `${b64url(new TextEncoder().encode(upstreamKey))}.${expires}.${b64url(sig)}`
+  const sig = await sign(cfg.secret, signed(pool, upstreamKey, expires))
+  return `${b64url(new TextEncoder().encode(upstreamKey))}.${expires}.${sig}`
 }
 
 /** The Set-Cookie header for a new assignment. */
@@ -54,9 +38,7 @@ export async function readStickyCookie(header: string | null, pool: string, cfg:
   if (expires * 1000 <= now) return undefined
   try {
     const upstreamKey = new TextDecoder().decode(fromB64url(m[1] as string))
-    const given = fromB64url(m[3] as string)
-    const expected = await signature(pool, upstreamKey, expires, cfg.secret)
-    return given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected) ? upstreamKey : undefined
+    return (await verify(cfg.secret, signed(pool, upstreamKey, expires), m[3] as string)) ? upstreamKey : undefined
   } catch {
     return undefined
   }
