@@ -2,6 +2,7 @@
 // as a process of its own, pinned to the client core, for a fixed time and number of connections,
 // against a loopback URL only. Both report the same shape.
 import { execFile } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -16,6 +17,8 @@ export interface LoadSpec {
   durationS: number
   connections: number
   headers?: Record<string, string>
+  /** A query parameter of its own on every request. */
+  uniqueQuery?: boolean
 }
 
 export interface LoadResult {
@@ -55,7 +58,9 @@ async function runWrk(spec: LoadSpec, pinning: Pinning): Promise<LoadResult> {
   for (const [name, value] of Object.entries(spec.headers ?? {})) args.push('-H', `${name}: ${value}`)
   args.push(spec.url)
   const [command, full] = pinnedCommand(pinning.clientCore, 'wrk', args, pinning)
-  const { stdout } = await run(command, full, { timeout: (spec.durationS + 60) * 1000, maxBuffer: 1 << 20 })
+  // A prefix of its own per run, so a later run does not ask for what an earlier one stored.
+  const env = spec.uniqueQuery ? { ...process.env, BENCH_UNIQUE_PREFIX: randomUUID().slice(0, 8) } : process.env
+  const { stdout } = await run(command, full, { timeout: (spec.durationS + 60) * 1000, maxBuffer: 1 << 20, env })
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '))
   if (!line) throw new Error(`wrk printed no summary:\n${stdout}`)
   const r = JSON.parse(line.slice('WRK_JSON '.length)) as {
@@ -87,7 +92,9 @@ async function runAutocannon(spec: LoadSpec, pinning: Pinning): Promise<LoadResu
   const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
   const args = [cli, '--json', '--connections', String(spec.connections), '--duration', String(spec.durationS), '--timeout', '30']
   for (const [name, value] of Object.entries(spec.headers ?? {})) args.push('--headers', `${name}=${value}`)
-  args.push(spec.url)
+  // autocannon puts a new id in place of [<id>] in every request, the URL's included.
+  if (spec.uniqueQuery) args.push('--idReplacement')
+  args.push(spec.uniqueQuery ? `${spec.url}${spec.url.includes('?') ? '&' : '?'}bench-id=[<id>]` : spec.url)
   const [command, full] = pinnedCommand(pinning.clientCore, process.execPath, args, pinning)
   const { stdout } = await run(command, full, { timeout: (spec.durationS + 60) * 1000, maxBuffer: 16 << 20 })
   const r = JSON.parse(stdout) as {

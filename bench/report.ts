@@ -136,6 +136,10 @@ export function renderMarkdown(r: BenchResults): string {
     '- **proxy CPU %**: that CPU time over the load\'s duration (100 = the proxy\'s core saturated; below, the client core or the latency of the chain is the limit).',
     '- **peak RSS**: VmHWM of the proxy\'s process at the end of the run; each row has its own process, so it is that configuration\'s peak, and for workerd it covers the whole process (runtime, Miniflare\'s entry Worker, Portico).',
     '- **cold start**: from starting workerd (through Miniflare) to the answer of the first request, which includes compiling the config.',
+    '- **cache rows**: locally, the Cache API is Miniflare\'s simulator, a Worker with SQLite and a blob store inside the same workerd process, so its CPU is counted with Portico\'s and a hit is still a subrequest. ' +
+      'On Cloudflare the cache is outside the Worker; these rows overstate a hit\'s and a store\'s cost.',
+    '- **rate limiting rows**: one key (every request counts against the same counter), a limit never reached, a 60 s period (so the counter\'s state is also written to storage). ' +
+      'The counter Durable Object runs in the same workerd process and its CPU is counted; on Cloudflare it is another machine, a network round trip away in exact mode.',
     '- **not available yet**: the capability is not built; its row is defined in `bench/rows.ts` and is measured once it lands. No number is shown until then.',
     '',
   )

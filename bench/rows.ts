@@ -1,7 +1,8 @@
 // Every row of the benchmark, one definition each. A row says what serves the request (the origin
 // directly, the raw pass-through Worker, Portico with a config, nginx or HAProxy), which path it asks
-// for, and the row it is compared with. A capability that is not built yet has a pending row: when it
-// lands, give that row a target and a path (and its config), and it is measured from then on.
+// for, what a correct answer looks like, and the row it is compared with. A capability that is not
+// built yet has a pending row: when it lands, replace `pending` with a target, a path and an expected
+// answer (as the cache and rate limit rows have), and it is measured from then on.
 
 export const KiB = 1024
 export const MiB = 1024 * KiB
@@ -35,8 +36,12 @@ export interface MeasuredRow {
   target: Target
   /** Request path and query, the same on every server. */
   path: string
-  /** Body bytes of a correct answer (checked once before the load). */
+  /** Body bytes of a correct answer (checked before the load). */
   expectBytes: number
+  /** A response header a correct answer carries (lower case), and text its value includes: proof the stage ran. */
+  expectHeader?: { name: string; includes?: string }
+  /** Add a query parameter unique to each request (a cache miss every time). */
+  uniqueQuery?: boolean
   /** The row this one is divided by in the same repetition (the raw Worker at the same body size). */
   baseline?: string
   /** Load generator connections; default from the command line. */
@@ -88,12 +93,45 @@ export const ROWS: readonly Row[] = [
     expectBytes: KiB,
     baseline: 'raw',
   },
-  { id: 'cache-hit', group: 'portico', label: 'cache hit', pending: 'caching is not built yet' },
-  { id: 'cache-miss', group: 'portico', label: 'cache miss (lookup, forward, store)', pending: 'caching is not built yet' },
+  {
+    id: 'cache-hit',
+    group: 'portico',
+    label: 'cache hit (Cache API, 1 KiB stored for an hour)',
+    target: { kind: 'portico', bindings: (o) => config({ routes: [{ upstream: first(o), cache: { edgeTtlSeconds: 3600 } }] }) },
+    path: bytes(KiB),
+    expectBytes: KiB,
+    expectHeader: { name: 'cache-status', includes: 'hit' },
+    baseline: 'raw',
+  },
+  {
+    id: 'cache-miss',
+    group: 'portico',
+    label: 'cache miss (a new URL each time: lookup, forward, store)',
+    target: { kind: 'portico', bindings: (o) => config({ routes: [{ upstream: first(o), cache: { edgeTtlSeconds: 3600 } }] }) },
+    path: bytes(KiB),
+    uniqueQuery: true,
+    expectBytes: KiB,
+    expectHeader: { name: 'cache-status', includes: 'stored' },
+    baseline: 'raw',
+  },
   { id: 'compress-gzip', group: 'portico', label: 'compression, gzip, 100 KiB text', pending: 'compression is not built yet' },
   { id: 'compress-br', group: 'portico', label: 'compression, br, 100 KiB text', pending: 'compression is not built yet' },
   { id: 'compress-zstd', group: 'portico', label: 'compression, zstd, 100 KiB text', pending: 'compression is not built yet' },
-  { id: 'ratelimit', group: 'portico', label: 'rate limiting (a row per mode)', pending: 'rate limiting is not built yet' },
+  ...(['exact', 'fast'] as const).map(
+    (mode): MeasuredRow => ({
+      id: `ratelimit-${mode}`,
+      group: 'portico',
+      label: `rate limiting, ${mode} mode (one hot key, never refused, RateLimit headers on)`,
+      target: {
+        kind: 'portico',
+        bindings: (o) => config({ routes: [{ upstream: first(o), rateLimits: [{ name: 'bench', key: ['path'], limit: 1_000_000_000, periodSeconds: 60, mode, headers: true }] }] }),
+      },
+      path: bytes(KiB),
+      expectBytes: KiB,
+      expectHeader: { name: 'ratelimit' },
+      baseline: 'raw',
+    }),
+  ),
 
   ...[10, 1000, 10_000].map(
     (n): MeasuredRow => ({

@@ -165,7 +165,12 @@ function startServer(row: MeasuredRow, origins: Origins, pinning: Pinning): Prom
 /** A warm-up pass, then every row once per repetition in turn (A B C A B C …), ratios within each. */
 async function runRepetitions(tool: LoadTool, started: Started[], origins: Origins, pinning: Pinning): Promise<void> {
   const runOnce = (s: Started, seconds: number) =>
-    measureRun(tool, { url: urlFor(s.row, s.server, origins), connections: s.row.connections ?? connections, pids: s.server?.pids() ?? [], originPid: origins.pid }, seconds, pinning)
+    measureRun(
+      tool,
+      { url: urlFor(s.row, s.server, origins), connections: s.row.connections ?? connections, uniqueQuery: s.row.uniqueQuery, pids: s.server?.pids() ?? [], originPid: origins.pid },
+      seconds,
+      pinning,
+    )
 
   log(`warm-up: ${WARMUP_S} s per row`)
   for (const s of started) await runOnce(s, WARMUP_S).catch(() => undefined)
@@ -211,13 +216,26 @@ function urlFor(row: MeasuredRow, server: RunningServer | undefined, origins: Or
   return (server?.url ?? (origins.urls[0] as string)) + row.path
 }
 
-/** One request before the load: the row must answer 200 with the whole body, or it is not measured. */
+/**
+ * A request before the load: the row must answer 200 with the whole body (and the header that shows
+ * its stage ran), or it is not measured. Asked up to three times, as a cache stores in the background.
+ */
 async function checkAnswer(row: MeasuredRow, url: string): Promise<void> {
-  const res = await fetch(url)
-  const body = await res.arrayBuffer()
-  if (res.status !== 200 || body.byteLength !== row.expectBytes) {
-    throw new Error(`${row.path} answered ${res.status} with ${body.byteLength} bytes; expected 200 with ${row.expectBytes}`)
+  let problem = ''
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const res = await fetch(row.uniqueQuery ? `${url}${url.includes('?') ? '&' : '?'}bench-id=check-${attempt}` : url)
+    const body = await res.arrayBuffer()
+    const header = row.expectHeader ? res.headers.get(row.expectHeader.name) : undefined
+    if (res.status !== 200 || body.byteLength !== row.expectBytes) {
+      problem = `${row.path} answered ${res.status} with ${body.byteLength} bytes; expected 200 with ${row.expectBytes}`
+    } else if (row.expectHeader && (header === null || !header?.includes(row.expectHeader.includes ?? ''))) {
+      problem = `${row.path} answered ${row.expectHeader.name}: ${header ?? '(none)'}; expected ${row.expectHeader.includes ? `it to include "${row.expectHeader.includes}"` : 'the header'}`
+    } else {
+      return
+    }
+    await new Promise((r) => setTimeout(r, 200))
   }
+  throw new Error(problem)
 }
 
 /** The ids asked for, and the baselines their ratios need. */
