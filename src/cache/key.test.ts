@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cacheKey, DEFAULT_KEY_POLICY, type KeyPolicy } from './key.ts'
+import { cacheKey, DEFAULT_KEY_POLICY, keyUrl, type KeyPolicy } from './key.ts'
 
 const key = (url: string, policy: Partial<KeyPolicy> = {}, headers: HeadersInit = {}, variant?: string) =>
   cacheKey(new URL(url), new Headers(headers), { ...DEFAULT_KEY_POLICY, ...policy }, variant)
@@ -83,5 +83,24 @@ describe('cacheKey: headers, cookies and the variant', () => {
     const viaHeader = key('https://h.example/a', { headers: ['x-device'] }, { 'x-device': 'm' })
     expect(viaHeader).toBe('https://h.example/a\nh:x-device=m')
     expect(key('https://h.example/a?%0Ah:x-device=m', { headers: ['x-device'] })).not.toBe(viaHeader)
+  })
+})
+
+describe('keyUrl: the URL stored entries and purge records name', () => {
+  it.each<[string, Partial<KeyPolicy>, string]>([
+    ['https://WWW.Example.com./a?b=1', {}, 'https://www.example.com/a?b=1'],
+    ['https://h.example/a?utm_source=x&id=7', { ignoreQuery: ['utm_source'] }, 'https://h.example/a?id=7'],
+    ['https://h.example/a?b=2&a=1', { sortQuery: true }, 'https://h.example/a?a=1&b=2'],
+    ['https://h.example/a?b=2', { ignoreQuery: true }, 'https://h.example/a'],
+    // Keyed headers and cookies are not part of it: a purge of the URL covers all their values.
+    ['https://h.example/a', { headers: ['x-device'], cookies: ['lang'] }, 'https://h.example/a'],
+  ])('%s with %j → %s', (url, policy, expected) => {
+    expect(keyUrl(new URL(url), { ...DEFAULT_KEY_POLICY, ...policy })).toBe(expected)
+  })
+
+  it('is the first line of the cache key', () => {
+    const policy = { ...DEFAULT_KEY_POLICY, headers: ['x-device'], sortQuery: true }
+    const url = new URL('https://h.example/a?z=1&a=2')
+    expect(cacheKey(url, new Headers({ 'x-device': 'm' }), policy).split('\n')[0]).toBe(keyUrl(url, policy))
   })
 })

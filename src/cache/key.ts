@@ -17,8 +17,7 @@ export const DEFAULT_KEY_POLICY: KeyPolicy = { ignoreQuery: false, sortQuery: fa
 
 /** The primary key: a string naming the stored resource. */
 export function cacheKey(url: URL, headers: Headers, policy: KeyPolicy, variant?: string): string {
-  const host = url.hostname.toLowerCase().replace(/\.$/, '') + (url.port ? `:${url.port}` : '')
-  let key = `${url.protocol}//${host}${url.pathname}${keyQuery(url, policy)}`
+  let key = keyUrl(url, policy)
   for (const name of policy.headers) key += `\nh:${name}=${headers.get(name) ?? ''}`
   if (policy.cookies.length > 0) {
     const jar = parseCookies(headers.get('cookie'))
@@ -26,6 +25,16 @@ export function cacheKey(url: URL, headers: Headers, policy: KeyPolicy, variant?
   }
   if (variant !== undefined) key += `\nv:${variant}`
   return key
+}
+
+/**
+ * The URL as the key sees it: host normalised, query kept, sorted or trimmed per policy. Stored
+ * entries carry it, so a purge of "/a" also reaches the entry stored for "/a?utm_source=x" when
+ * the route ignores utm_source.
+ */
+export function keyUrl(url: URL, policy: KeyPolicy): string {
+  const host = url.hostname.toLowerCase().replace(/\.$/, '') + (url.port ? `:${url.port}` : '')
+  return `${url.protocol}//${host}${url.pathname}${keyQuery(url, policy)}`
 }
 
 function keyQuery(url: URL, policy: KeyPolicy): string {

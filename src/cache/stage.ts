@@ -8,7 +8,7 @@ import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders,
 import { governingDirectives } from './directives.ts'
 import { fill } from './fill.ts'
 import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './freshness.ts'
-import { cacheKey } from './key.ts'
+import { cacheKey, keyUrl } from './key.ts'
 import { CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, type CachePolicy } from './policy.ts'
 import { PurgeLog } from './purge.ts'
 import { isPurged, responseTags, type PurgeRecord } from './purge-log.ts'
@@ -148,7 +148,7 @@ async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy:
       return mark(answerConditional(req, res), { hit: false, fwd, fwdStatus: res.status, detail: verdict.store ? 'request no-store' : verdict.reason }, verdict.store)
     }
     const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-    const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
+    const filled = fill({ primaryKey, host: url.host, url: keyUrl(url, policy.key), request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
     const stored = filled.stored.catch((err: unknown) => console.error(JSON.stringify({ level: 'warn', message: 'response not stored', url: url.href, error: String(err) })))
     io.ctx.waitUntil(stored.finally(release))
     return mark(answerConditional(req, filled.response), { hit: false, fwd, fwdStatus: res.status, stored: true }, true)
@@ -193,7 +193,7 @@ async function revalidate(req: Request, url: URL, primaryKey: string, found: Fou
     return mark(answerConditional(req, res), { hit: false, fwd: 'stale', fwdStatus: res.status, detail: verdict.store ? undefined : verdict.reason })
   }
   const ttlStore = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-  const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttlStore, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
+  const filled = fill({ primaryKey, host: url.host, url: keyUrl(url, policy.key), request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttlStore, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
   io.ctx.waitUntil(filled.stored.catch(() => {}))
   return mark(answerConditional(req, filled.response), { hit: false, fwd: 'stale', fwdStatus: res.status, stored: true }, true)
 }
@@ -220,7 +220,7 @@ function revalidateInBackground(req: Request, url: URL, primaryKey: string, foun
     const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
     if (res.status < 500 && mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage).store) {
       const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-      const filled = fill({ primaryKey, host: url.host, url: url.href, request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
+      const filled = fill({ primaryKey, host: url.host, url: keyUrl(url, policy.key), request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
       await Promise.all([filled.stored, filled.response.body?.cancel()])
     } else {
       await res.body?.cancel()
@@ -423,7 +423,12 @@ async function invalidate(req: Request, url: URL, headers: Headers, policy: Cach
 /** Purge: recorded for every isolate and colo, and the URLs' entries deleted from this colo at once. */
 export async function purge(records: readonly PurgeRecord[], urlPolicies: ReadonlyArray<{ url: URL; policy: CachePolicy }>, env: Record<string, unknown>): Promise<{ global: boolean }> {
   const kv = env[CACHE_KV_BINDING] as KVNamespace | undefined
-  await purgeLog.add(kv, records)
+  // A URL is recorded as its route's key sees it, as stored entries name themselves.
+  const keyed = records.map((r) => {
+    const match = r.kind === 'url' ? urlPolicies.find((p) => p.url.href === r.value) : undefined
+    return match ? { ...r, value: keyUrl(match.url, match.policy.key) } : r
+  })
+  await purgeLog.add(kv, keyed)
   await Promise.all(
     urlPolicies.map(async ({ url, policy }) => {
       const tiers = tiersOf(env, policy)

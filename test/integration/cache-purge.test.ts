@@ -71,6 +71,19 @@ describe('POST /_portico/purge', () => {
     expect((await originSaw(res.path)).count).toBe(4)
   })
 
+  it('purges a URL as the route key sees it: ignored parameters and keyed headers included', async () => {
+    const bindings = withConfig({ routes: [{ upstream: ORIGIN_URL, cache: { key: { ignoreQuery: ['utm_source'], headers: ['X-Device'] } } }] }, { ADMIN_TOKEN: TOKEN })
+    const res = directory('purge-keyed').at('page')
+    const tracked = `${res.url}&utm_source=news`
+    const mobile = { headers: { 'x-device': 'mobile' } }
+    await fetchThrough(tracked, bindings, mobile)
+    expect((await fetchThrough(res.url, bindings, mobile)).cacheStatus).toMatch(/; hit; /)
+    await purge({ urls: [res.url] }, bindings)
+    expect((await fetchThrough(tracked, bindings, mobile)).cacheStatus).toMatch(/fwd=uri-miss/)
+    const listed = await kv.list<{ kind: string; value: string }>({ prefix: 'purge:' })
+    expect(listed.keys.map((k) => k.metadata)).toContainEqual(expect.objectContaining({ kind: 'url', value: res.url }))
+  })
+
   it('purges everything under a prefix, and nothing beside it', async () => {
     const bindings = cachingEnv()
     const dir = directory('purge-prefix')
