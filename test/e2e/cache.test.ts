@@ -127,6 +127,20 @@ describe('purge through the admin API', () => {
   })
 })
 
+describe('invalidation', () => {
+  it('never serves the stored target of a redirect after a POST (post/redirect/get), however soon the GET follows', async () => {
+    for (let i = 0; i < 20; i++) {
+      const target = resource('prg-target', { h: 'Cache-Control: max-age=600', body: 'version {n}' })
+      expect((await get(target.pathAndQuery)).body.toString()).toBe('version 1')
+      const form = resource('prg-form', { status: '303', h: `Location: {origin}${target.pathAndQuery}` })
+      const posted = await send(portico.at(form.pathAndQuery), { method: 'POST', headers: { host: PUBLIC_HOST }, body: 'field=value' })
+      expect(posted.status).toBe(303)
+      expect(posted.headers.location).toBe(`http://${PUBLIC_HOST}${target.pathAndQuery}`)
+      expect((await get(target.pathAndQuery)).body.toString(), `round ${i}`).toBe('version 2')
+    }
+  })
+})
+
 describe('stale-while-revalidate', () => {
   it('answers at once from storage while a slow origin is asked again in the background', async () => {
     // Stale on arrival (Age above max-age), within stale-while-revalidate; the origin takes 1.5 s.
