@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
-import { gzipSync } from 'node:zlib'
+import zlib, { gzipSync } from 'node:zlib'
 import type { WebSocketServer as WebSocketServerType } from 'ws'
 
 // Node's own resolution: a test runner set up for workerd would otherwise pick ws's browser stub.
@@ -139,6 +139,10 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
     res.end(body)
     return
   }
+  if (path === '/encoded') {
+    await answerEncoded(url, req, res)
+    return
+  }
   if (path === '/bytes' || path.endsWith('/bytes')) {
     // n bytes of a repeating pattern, streamed in 64 KiB writes with back-pressure. Served under any
     // prefix, so many upstreams of one pool can share an origin through distinct base paths.
@@ -258,6 +262,77 @@ async function answerCached(name: string, self: string, url: URL, req: http.Inco
   const length = param('chunked') === '1' ? [] : ['Content-Length', String(body.length)]
   res.writeHead(Number(param('status') ?? 200), ['Content-Type', 'text/plain', ...length, ...validators, ...headers(n > 1 ? ['h', 'full', 'after'] : ['h', 'full'])])
   res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+/**
+ * /encoded: a body in the content coding the query names, for compression tests. The decoded body
+ * is the same at every request (ask with coding=identity to get it):
+ *   coding=zstd        gzip, x-gzip (gzip labelled so), br, deflate (zlib format), zstd or identity (default)
+ *   n=16384            decoded length in bytes: numbered lines of text, or with zeros=1 that many
+ *                      zero bytes (large n: a decompression bomb, a few KiB on the wire)
+ *   type=text/plain    the Content-Type (default "text/plain; charset=utf-8")
+ *   chunked=1          no Content-Length; h=Name: value adds a header (repeatable)
+ * Encoded bodies are made once per query and kept, so a bomb costs its encoding only the first time
+ * (brotli at quality 4: the default 11 takes seconds per MiB of zeros).
+ */
+async function answerEncoded(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const coding = url.searchParams.get('coding') ?? 'identity'
+  const n = Number(url.searchParams.get('n') ?? 16384)
+  const zeros = url.searchParams.get('zeros') === '1'
+  const body = coding === 'identity' ? undefined : await encodedBody(coding === 'x-gzip' ? 'gzip' : coding, n, zeros)
+  const length = body ? body.length : n
+  const headers = ['Content-Type', url.searchParams.get('type') ?? 'text/plain; charset=utf-8', ...(coding === 'identity' ? [] : ['Content-Encoding', coding])]
+  if (url.searchParams.get('chunked') !== '1') headers.push('Content-Length', String(length))
+  for (const h of url.searchParams.getAll('h')) {
+    const colon = h.indexOf(':')
+    headers.push(h.slice(0, colon).trim(), h.slice(colon + 1).trim())
+  }
+  res.writeHead(200, headers)
+  if (req.method === 'HEAD') return void res.end()
+  if (body) return void res.end(body)
+  for (let at = 0; at < n; at += DECODED_BLOCK_BYTES) {
+    if (!res.write(decodedBlock(at, Math.min(DECODED_BLOCK_BYTES, n - at), zeros))) await new Promise((r) => res.once('drain', r))
+  }
+  res.end()
+}
+
+const DECODED_BLOCK_BYTES = 1024 * 1024
+const ZERO_BLOCK = Buffer.alloc(DECODED_BLOCK_BYTES)
+const encodedBodies = new Map<string, Promise<Buffer>>()
+
+/** Bytes [at, at + length) of the decoded /encoded body: zeros, or numbered lines of text. */
+function decodedBlock(at: number, length: number, zeros: boolean): Buffer {
+  if (zeros) return ZERO_BLOCK.subarray(0, length)
+  const line = (i: number) => `line ${String(i).padStart(6, '0')}: portico compresses what pays and streams it as it goes\n`
+  const width = line(0).length
+  const first = Math.floor(at / width)
+  const lines: string[] = []
+  for (let i = first; (i - first) * width < length + width; i++) lines.push(line(i))
+  return Buffer.from(lines.join('')).subarray(at - first * width, at - first * width + length)
+}
+
+function encodedBody(coding: string, n: number, zeros: boolean): Promise<Buffer> {
+  const key = `${coding} ${n} ${zeros}`
+  let made = encodedBodies.get(key)
+  if (!made) {
+    made = new Promise<Buffer>((resolve, reject) => {
+      const z = coding === 'gzip' ? zlib.createGzip() : coding === 'deflate' ? zlib.createDeflate() : coding === 'br' ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }) : coding === 'zstd' ? zlib.createZstdCompress() : undefined
+      if (!z) return reject(new Error(`unknown coding ${coding}`))
+      const out: Buffer[] = []
+      z.on('data', (c: Buffer) => out.push(c))
+      z.on('end', () => resolve(Buffer.concat(out)))
+      z.on('error', reject)
+      void (async () => {
+        for (let at = 0; at < n; at += DECODED_BLOCK_BYTES) {
+          const block = decodedBlock(at, Math.min(DECODED_BLOCK_BYTES, n - at), zeros)
+          await new Promise<void>((r) => z.write(block, () => r()))
+        }
+        z.end()
+      })()
+    })
+    encodedBodies.set(key, made)
+  }
+  return made
 }
 
 function escape(s: string): string {
