@@ -211,6 +211,10 @@ describe('decide', () => {
       expect(decide(client, facts({ contentEncoding: from }), policy)).toEqual({ action: 'decode', from, coding: client })
     })
 
+    it('passes x-gzip on to a client that accepts gzip', () => {
+      expect(decide('gzip', facts({ contentEncoding: 'x-gzip' }), policy)).toEqual(PASS)
+    })
+
     it('is decoded to identity for a client that accepts no coding', () => {
       expect(decide(null, facts({ contentEncoding: 'zstd' }), policy)).toEqual({ action: 'decode', from: 'zstd', coding: undefined })
       expect(decide('gzip;q=0', facts({ contentEncoding: 'gzip' }), policy)).toEqual({ action: 'decode', from: 'gzip', coding: undefined })

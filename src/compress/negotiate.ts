@@ -6,7 +6,9 @@ export type Coding = 'zstd' | 'br' | 'gzip' | 'deflate'
 export const CODINGS: readonly Coding[] = ['zstd', 'br', 'gzip', 'deflate']
 
 /** Codings the Workers runtime decodes by itself when a body is read (and encodes when labelled). */
-export const RUNTIME_CODINGS = new Set(['gzip', 'x-gzip', 'br'])
+export const RUNTIME_CODINGS = new Set(['gzip', 'br'])
+/** Codings Portico decodes itself: the runtime leaves these encoded (x-gzip too, though it is gzip). */
+export const DECODED_HERE = new Set(['deflate', 'zstd', 'x-gzip'])
 
 /** q-value per coding name ("*" included) from an Accept-Encoding value. */
 export function parseAcceptEncoding(value: string | null): Map<string, number> {
@@ -97,7 +99,7 @@ export function decide(acceptEncoding: string | null, r: ResponseFacts, policy: 
   const worth = isCompressibleType(r.contentType, policy.types) && (r.contentLength === undefined || r.contentLength >= policy.minBytes)
   if (current !== 'identity') {
     if (accepts(acceptEncoding, current) || current.includes(',')) return { action: 'pass' }
-    if (!RUNTIME_CODINGS.has(current) && !CODINGS.includes(current as Coding)) return { action: 'pass' } // a coding we cannot decode
+    if (!RUNTIME_CODINGS.has(current) && !DECODED_HERE.has(current)) return { action: 'pass' } // a coding we cannot decode
     return { action: 'decode', from: current, coding: isCompressibleType(r.contentType, policy.types) ? chooseCoding(acceptEncoding, policy.preference) : undefined }
   }
   if (!worth) return { action: 'pass' }

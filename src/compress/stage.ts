@@ -33,8 +33,8 @@ export function compressBody(req: Request, res: Response, policy: CompressionPol
   let body = res.body as ReadableStream<Uint8Array>
   const headers = new Headers(res.headers)
   if (decision.action === 'decode') {
-    // gzip and br reach JavaScript already decoded by the runtime; deflate and zstd are decoded here.
-    if (!RUNTIME_CODINGS.has(decision.from)) body = body.pipeThrough(decoder(decision.from as 'deflate' | 'zstd'))
+    // gzip and br reach JavaScript already decoded by the runtime; deflate, zstd and x-gzip are decoded here.
+    if (!RUNTIME_CODINGS.has(decision.from)) body = body.pipeThrough(decoder(decision.from as 'deflate' | 'zstd' | 'x-gzip'))
     body = body.pipeThrough(limitBytes(policy.maxDecodedBytes))
     headers.delete('content-encoding')
   }

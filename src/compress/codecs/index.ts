@@ -34,9 +34,10 @@ export function encoder(coding: Coding, levels: Levels, flushEachChunk: boolean)
 }
 
 /**
- * A decoder for a coding the runtime does not decode by itself (deflate, zstd). node:zlib for both:
- * it decodes only as fast as the output is read (DecompressionStream decodes a chunk whole).
+ * A decoder for a coding the runtime does not decode by itself (deflate, zstd, and gzip labelled
+ * x-gzip). node:zlib for all: it decodes only as fast as the output is read (DecompressionStream
+ * decodes a chunk whole).
  */
-export function decoder(coding: 'deflate' | 'zstd'): ReadableWritablePair<Uint8Array, Uint8Array> {
-  return fromZlib(coding === 'deflate' ? zlib.createInflate() : zlib.createZstdDecompress())
+export function decoder(coding: 'deflate' | 'zstd' | 'x-gzip'): ReadableWritablePair<Uint8Array, Uint8Array> {
+  return fromZlib(coding === 'deflate' ? zlib.createInflate() : coding === 'x-gzip' ? zlib.createGunzip() : zlib.createZstdDecompress())
 }
