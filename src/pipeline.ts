@@ -3,6 +3,7 @@
 import { serveWithCache } from './cache/index.ts'
 import { compressBody } from './compress/index.ts'
 import { checkRateLimits } from './ratelimit/index.ts'
+import { assignVariants, showVariant, withVariant } from './experiments/index.ts'
 import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
 import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
 import { problem } from './http/problem.ts'
@@ -69,9 +70,10 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     host: url.host,
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
-  const forward = (r: Request) => forwardWithRetries({ req: r, url, action, params, client, requestId, config, env, ctx })
-  const res = await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now })
-  return done(compressBody(req, res, action.compress), route)
+  const variant = await assignVariants(req, url, route.experiments, { env, ctx, claims: undefined })
+  const forward = (r: Request) => forwardWithRetries({ req: r, url, action: withVariant(action, variant), params, client, requestId, config, env, ctx })
+  const res = await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now, variant: variant.label })
+  return done(showVariant(compressBody(req, res, action.compress), variant), route)
 }
 
 /** Every response carries the request id, rate-limit headers when asked for, and the route's response header edits. */

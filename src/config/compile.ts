@@ -6,6 +6,7 @@ import { RouteTable, joinPath, patternError, patternParams, templateNames, type 
 import { CACHE_KV_BINDING, compileCachePolicy, type CachePolicy } from '../cache/policy.ts'
 import { compileCompression, type CompressionPolicy } from '../compress/policy.ts'
 import { RATE_LIMITER_BINDING, compileRule, type RateRule } from '../ratelimit/policy.ts'
+import { DEFAULT_ASSIGNMENT_TTL_SECONDS, type CompiledExperiment } from '../experiments/policy.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
@@ -47,6 +48,8 @@ export type RouteAction =
       cache: CachePolicy | undefined
       /** Undefined: this route does not compress. */
       compress: CompressionPolicy | undefined
+      /** Prefix before the rewritten path (an experiment variant's pathPrefix). */
+      pathPrefix?: string
     }
   | { kind: 'redirect'; to: string; status: number }
   | { kind: 'respond'; status: number; body: string; headers: ReadonlyArray<readonly [string, string]> }
@@ -59,6 +62,8 @@ export interface CompiledRoute {
   responseHeaders: HeaderOps
   /** Rate limits: the defaults' rules, then the route's own. */
   rateLimits: readonly RateRule[]
+  /** Experiments running on this route. */
+  experiments: readonly CompiledExperiment[]
 }
 
 export interface CompiledConfig {
@@ -188,6 +193,7 @@ class Compiler {
       this.fail('pools', `pools of two or more upstreams keep health in a Durable Object: add the ${HEALTH_BINDING} binding and migration to wrangler.toml (see README "Deployment")`)
     }
     const routes = this.cfg.routes.map((r, i) => this.route(r, i))
+    this.experiments(routes)
     if (this.errors.length > 0) return { ok: false, errors: this.errors, warnings: this.warnings }
     const table = this.table(routes)
     const fwd = this.cfg.forwarding ?? {}
@@ -246,12 +252,12 @@ class Compiler {
 
     if (r.redirect) {
       this.checkTemplate(r.redirect.to, params, `${at}.redirect.to`)
-      return { index, name, match, responseHeaders, rateLimits, action: { kind: 'redirect', to: r.redirect.to, status: r.redirect.status ?? 302 } }
+      return { index, name, match, responseHeaders, rateLimits, experiments: [], action: { kind: 'redirect', to: r.redirect.to, status: r.redirect.status ?? 302 } }
     }
     if (r.respond) {
       const headers = Object.entries(r.respond.headers ?? {}).map(([k, val], i) => [k, this.headerValue(val, `${at}.respond.headers.${k}`, i)] as const)
       const contentType = r.respond.contentType ?? 'text/plain; charset=utf-8'
-      return { index, name, match, responseHeaders, rateLimits, action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
+      return { index, name, match, responseHeaders, rateLimits, experiments: [], action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
     }
     let pool: CompiledPool = compilePool('', {}, [], undefined)
     if (r.pool !== undefined) {
@@ -270,6 +276,7 @@ class Compiler {
       match,
       responseHeaders,
       rateLimits,
+      experiments: [],
       action: {
         kind: 'proxy',
         pool,
@@ -348,6 +355,36 @@ class Compiler {
       this.fail(`${at}.cache.kv`, `the KV tier needs the ${CACHE_KV_BINDING} binding: run npx wrangler kv namespace create CACHE_KV and add it to wrangler.toml [[kv_namespaces]]`)
     }
     return policy
+  }
+
+  /** Experiments, resolved against pools and attached to the routes they name. */
+  experiments(routes: CompiledRoute[]): void {
+    for (const [name, e] of Object.entries(this.cfg.experiments ?? {})) {
+      const at = `experiments.${name}`
+      const variants = e.variants.map((v, i) => {
+        const pool = v.pool === undefined ? undefined : this.pools.get(v.pool)
+        if (v.pool !== undefined && !pool) this.fail(`${at}.variants[${i}].pool`, `unknown pool '${v.pool}'; defined: ${[...this.pools.keys()].join(', ') || 'none'}`)
+        return { name: v.name, weight: v.weight, pool, pathPrefix: v.pathPrefix, requestHeaders: Object.entries(v.requestHeaders ?? {}) }
+      })
+      if (new Set(variants.map((v) => v.name)).size !== variants.length) this.fail(`${at}.variants`, 'variant names must be unique')
+      if (!variants.some((v) => v.weight > 0)) this.fail(`${at}.variants`, 'at least one variant needs a weight above 0')
+      const compiled: CompiledExperiment = {
+        name,
+        routes: new Set(e.routes),
+        variants,
+        userKey: e.userKey && ('header' in e.userKey ? { header: e.userKey.header.toLowerCase() } : e.userKey),
+        secret: this.headerValue(e.secret, at, 0),
+        ttlSeconds: e.ttlSeconds ?? DEFAULT_ASSIGNMENT_TTL_SECONDS,
+        allowOverride: e.allowOverride ?? false,
+        debugHeader: e.debugHeader ?? false,
+      }
+      e.routes.forEach((routeName, i) => {
+        const route = routes.find((r) => r.name === routeName)
+        if (!route) this.fail(`${at}.routes[${i}]`, `no route is named '${routeName}'; name routes with "name" (defined: ${routes.map((r) => r.name).join(', ')})`)
+        else if (route.action.kind !== 'proxy') this.fail(`${at}.routes[${i}]`, `route '${routeName}' does not forward; experiments run on routes with a pool or upstream`)
+        else route.experiments = [...route.experiments, compiled]
+      })
+    }
   }
 
   rateLimits(defaults: RateLimitRuleConfig[] | undefined, own: RateLimitRuleConfig[] | undefined, at: string): RateRule[] {

@@ -360,6 +360,57 @@ export const Forwarding = v.strictObject({
   allowTrace: v.optional(described(v.boolean(), 'Forward TRACE requests. Default false (405): TRACE reflects credentials.')),
 })
 
+export const ExperimentVariant = v.strictObject({
+  name: described(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')), 'Sent to the origin and in the cookie.'),
+  weight: described(v.pipe(v.number(), v.minValue(0, 'must be >= 0'), v.maxValue(1_000_000)), 'Share of new users (relative to the other weights); 0 takes nobody new and reassigns this variant\'s users.'),
+  pool: v.optional(described(v.string(), 'Forward this variant\'s requests to this pool instead of the route\'s.')),
+  pathPrefix: v.optional(described(pathString, 'Prefix added to the path sent to the origin, e.g. "/v2".')),
+  requestHeaders: v.optional(described(v.record(headerName, v.string()), 'Headers added to this variant\'s requests to the origin.')),
+})
+
+export const Experiment = v.strictObject({
+  routes: described(v.pipe(v.array(v.string()), v.minLength(1, 'must name at least one route')), 'Names of the routes this experiment runs on.'),
+  variants: described(v.pipe(v.array(ExperimentVariant), v.minLength(1, 'must list at least one variant')), 'The variants; the first is usually the control (the route as configured).'),
+  secret: described(SecretRef, 'HMAC key for the assignment cookie, from a Worker secret, so clients cannot pick their variant.'),
+  userKey: v.optional(
+    described(
+      v.union([v.strictObject({ header: headerName }), v.strictObject({ cookie: v.pipe(v.string(), v.minLength(1)) }), v.strictObject({ claim: v.pipe(v.string(), v.minLength(1)) })], 'must be { "header": name }, { "cookie": name } or { "claim": name }'),
+      'Where a known user\'s id is: such users are assigned by id and remembered in KV (EXPERIMENTS_KV) across devices; others by a visitor id in the cookie.',
+    ),
+  ),
+  ttlSeconds: v.optional(described(wholeNumber(60, 400 * 86_400, 'seconds'), 'How long an assignment is remembered. Default 7776000 (90 days).')),
+  allowOverride: v.optional(described(v.boolean(), 'Allow QA to pick a variant with "X-Portico-Variant: <experiment>=<variant>" or "?portico-variant=<experiment>:<variant>" (not remembered). Default false.')),
+  debugHeader: v.optional(described(v.boolean(), 'Add "X-Portico-Variant" to responses, naming the variant and why. Default false.')),
+})
+
+export const Observability = v.strictObject({
+  logLevel: v.optional(
+    described(
+      v.picklist(['debug', 'info', 'warn', 'error', 'off'], 'must be debug, info, warn, error or off'),
+      'Which request log lines are written (one JSON line per request): "info" every request, "warn" only 5xx answers, "debug" also the request headers (credentials redacted), "off" none. Default "info".',
+    ),
+  ),
+  serverTiming: v.optional(
+    described(
+      v.picklist(['off', 'on-request', 'always'], 'must be off, on-request or always'),
+      'Server-Timing on responses (edge, cache, upstream durations): "on-request" only when the request sends the debug header with the ADMIN_TOKEN, "always" on every response (tells anyone your pool names and cache timings), "off" never. Default "on-request".',
+    ),
+  ),
+  debugHeader: v.optional(described(headerName, 'Request header that asks for Server-Timing with the admin token as its value; never forwarded to an origin, never logged. Default "Portico-Debug".')),
+  metrics: v.optional(
+    described(v.boolean(), 'Keep per-minute request metrics for the status page in the PORTICO_METRICS Durable Object (and write them to Analytics Engine when ANALYTICS is bound). Default true.'),
+  ),
+  metricsFlushMs: v.optional(
+    described(wholeNumber(1000, 60_000, 'milliseconds'), 'How often each isolate sends its metrics batch to the metrics object: shorter is fresher, longer is fewer calls. Default 5000.'),
+  ),
+  redactHeaders: v.optional(
+    described(v.array(headerName), 'More header names whose values never reach a log line, beside the built-in ones (Authorization, Cookie, Set-Cookie, API keys, names containing token, secret, password, session).'),
+  ),
+  redactQuery: v.optional(
+    described(v.array(v.pipe(v.string(), v.minLength(1))), 'More query parameter names whose values are logged as [redacted], beside those containing token, key, secret, password, signature, auth, session, code.'),
+  ),
+})
+
 export const PorticoConfig = v.strictObject({
   $schema: v.optional(v.string()),
   routes: described(
@@ -369,6 +420,9 @@ export const PorticoConfig = v.strictObject({
   pools: v.optional(described(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, 'pool names use letters, digits, - and _')), Pool), 'Named pools of origins that routes refer to.')),
   defaults: v.optional(described(v.strictObject(inheritable), 'Settings every route inherits unless it sets its own.')),
   forwarding: v.optional(Forwarding),
+  experiments: v.optional(
+    described(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'experiment names use 1-64 letters, digits, - and _')), Experiment), 'Sticky A/B tests and canary releases, by name.'),
+  ),
   requestId: v.optional(
     v.strictObject({
       header: v.optional(described(headerName, 'Header carrying the request id. Default "X-Request-Id".')),
@@ -390,3 +444,4 @@ export type RetriesConfig = v.InferOutput<typeof Retries>
 export type CacheSettingsConfig = v.InferOutput<typeof CacheSettings>
 export type CompressSettingsConfig = v.InferOutput<typeof CompressSettings>
 export type RateLimitRuleConfig = v.InferOutput<typeof RateLimitRule>
+export type ExperimentConfig = v.InferOutput<typeof Experiment>

@@ -19,15 +19,15 @@ export interface AttemptsInput extends Omit<ForwardInput, 'upstream' | 'action' 
 /** Seconds to suggest in Retry-After when nothing says when an upstream comes back. */
 const DEFAULT_RETRY_AFTER_S = 10
 
-/** Per route (its compiled action), so each route's budgetPercent applies to its own requests. */
-const budgets = new WeakMap<ProxyAction, RetryBudget>()
+/** Per route (its compiled retry policy, shared by variants of the route), so each route's budgetPercent applies to its own requests. */
+const budgets = new WeakMap<object, RetryBudget>()
 
 export async function forwardWithRetries(input: AttemptsInput): Promise<Response> {
   const { req, action, ctx } = input
   const pool = action.pool
   const now = Date.now()
-  let budget = budgets.get(action)
-  if (!budget) budgets.set(action, (budget = new RetryBudget(action.retries.budgetPercent)))
+  let budget = budgets.get(action.retries)
+  if (!budget) budgets.set(action.retries, (budget = new RetryBudget(action.retries.budgetPercent)))
   budget.noteRequest(now)
 
   const maxRetries = retriesAllowed(req.method, action.retries)

@@ -47,7 +47,8 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   propagateTraceContext(headers, (n) => crypto.getRandomValues(new Uint8Array(n)))
   applyHeaderOps(headers, action.requestHeaders)
 
-  const path = rewritePath(action.rewrite, url.pathname, input.params)
+  const rewritten = rewritePath(action.rewrite, url.pathname, input.params)
+  const path = action.pathPrefix ? joinPath(action.pathPrefix, rewritten) : rewritten
   const target = targetFor(upstream, path, url.search, action.host, client.host)
 
   const controller = new AbortController()
