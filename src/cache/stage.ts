@@ -5,7 +5,7 @@
 // Cache-Status. The decisions are the pure modules beside this file; this one does the I/O.
 import { problem } from '../http/problem.ts'
 import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders, quotedTag } from './conditional.ts'
-import { governingDirectives } from './directives.ts'
+import { governingDirectives, type GoverningDirectives } from './directives.ts'
 import { fill } from './fill.ts'
 import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './freshness.ts'
 import { cacheKey, keyUrl } from './key.ts'
@@ -147,8 +147,7 @@ async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy:
       release()
       return mark(answerConditional(req, res), { hit: false, fwd, fwdStatus: res.status, detail: verdict.store ? 'request no-store' : verdict.reason }, verdict.store)
     }
-    const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-    const filled = fill({ primaryKey, host: url.host, url: keyUrl(url, policy.key), request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
+    const filled = store({ req, url, primaryKey, res, directives, requestTime, responseTime }, policy, tiers)
     const stored = filled.stored.catch((err: unknown) => console.error(JSON.stringify({ level: 'warn', message: 'response not stored', url: url.href, error: String(err) })))
     io.ctx.waitUntil(stored.finally(release))
     return mark(answerConditional(req, filled.response), { hit: false, fwd, fwdStatus: res.status, stored: true }, true)
@@ -192,10 +191,33 @@ async function revalidate(req: Request, url: URL, primaryKey: string, found: Fou
     if (!verdict.store && res.status < 500) io.ctx.waitUntil(forget(found, primaryKey, url, tiers))
     return mark(answerConditional(req, res), { hit: false, fwd: 'stale', fwdStatus: res.status, detail: verdict.store ? undefined : verdict.reason })
   }
-  const ttlStore = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-  const filled = fill({ primaryKey, host: url.host, url: keyUrl(url, policy.key), request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttlStore, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
+  const filled = store({ req, url, primaryKey, res, directives, requestTime, responseTime }, policy, tiers)
   io.ctx.waitUntil(filled.stored.catch(() => {}))
   return mark(answerConditional(req, filled.response), { hit: false, fwd: 'stale', fwdStatus: res.status, stored: true }, true)
+}
+
+/** Start storing an origin response while it streams to the client (fill.ts). */
+function store(
+  r: { req: Request; url: URL; primaryKey: string; res: Response; directives: GoverningDirectives; requestTime: number; responseTime: number },
+  policy: CachePolicy,
+  tiers: Tiers,
+): { response: Response; stored: Promise<void> } {
+  const { res, directives, requestTime, responseTime } = r
+  return fill({
+    primaryKey: r.primaryKey,
+    host: r.url.host,
+    url: keyUrl(r.url, policy.key),
+    request: r.req.headers,
+    response: res,
+    requestTime,
+    responseTime,
+    tags: responseTags(res.headers),
+    storageTtlSeconds: storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy),
+    edge: tiers.edge,
+    kv: tiers.kv,
+    kvMaxBytes: policy.kvMaxBytes,
+    withoutFields: fieldsNotStored(directives.directives),
+  })
 }
 
 function revalidateInBackground(req: Request, url: URL, primaryKey: string, found: Found, policy: CachePolicy, origin: Origin, tiers: Tiers, io: CacheIo): void {
@@ -219,8 +241,7 @@ function revalidateInBackground(req: Request, url: URL, primaryKey: string, foun
     }
     const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
     if (res.status < 500 && mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage).store) {
-      const ttl = storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy)
-      const filled = fill({ primaryKey, host: url.host, url: keyUrl(url, policy.key), request: req.headers, response: res, requestTime, responseTime, tags: responseTags(res.headers), storageTtlSeconds: ttl, edge: tiers.edge, kv: tiers.kv, kvMaxBytes: policy.kvMaxBytes, withoutFields: fieldsNotStored(directives.directives) })
+      const filled = store({ req, url, primaryKey, res, directives, requestTime, responseTime }, policy, tiers)
       await Promise.all([filled.stored, filled.response.body?.cancel()])
     } else {
       await res.body?.cancel()
