@@ -1,7 +1,8 @@
 // The content codings Portico encodes and decodes, each kept apart from the stage that uses it
 // (as Envoy keeps its compressor filter and its codecs apart). gzip and deflate use the platform's
-// CompressionStream, except when every chunk must be flushed (event streams), where node:zlib can
-// flush and CompressionStream cannot; brotli and zstd use node:zlib, as do both decoders.
+// CompressionStream, except when every chunk must be flushed (event streams) or another level than
+// its fixed 6 is configured, where node:zlib can do what CompressionStream cannot; brotli and zstd
+// use node:zlib, as do the decoders.
 import zlib from 'node:zlib'
 import type { Coding } from '../negotiate.ts'
 import { fromZlib } from './zlib-stream.ts'
@@ -16,13 +17,20 @@ export interface Levels {
 /** Streaming levels: fast enough to keep up with a stream, most of the ratio of the slow levels. */
 export const DEFAULT_LEVELS: Levels = { gzip: 6, deflate: 6, br: 4, zstd: 3 }
 
+/** CompressionStream has no level setting: it compresses at zlib's default, 6 (same bytes as node:zlib at 6). */
+const COMPRESSION_STREAM_LEVEL = 6
+
 export function encoder(coding: Coding, levels: Levels, flushEachChunk: boolean): ReadableWritablePair<Uint8Array, Uint8Array> {
   const { constants } = zlib
   switch (coding) {
     case 'gzip':
-      return flushEachChunk ? fromZlib(zlib.createGzip({ level: levels.gzip }), { flushEachChunk: constants.Z_SYNC_FLUSH }) : (new CompressionStream('gzip') as TransformStream<Uint8Array, Uint8Array>)
+      return flushEachChunk || levels.gzip !== COMPRESSION_STREAM_LEVEL
+        ? fromZlib(zlib.createGzip({ level: levels.gzip }), { flushEachChunk: flushEachChunk ? constants.Z_SYNC_FLUSH : undefined })
+        : (new CompressionStream('gzip') as TransformStream<Uint8Array, Uint8Array>)
     case 'deflate':
-      return flushEachChunk ? fromZlib(zlib.createDeflate({ level: levels.deflate }), { flushEachChunk: constants.Z_SYNC_FLUSH }) : (new CompressionStream('deflate') as TransformStream<Uint8Array, Uint8Array>)
+      return flushEachChunk || levels.deflate !== COMPRESSION_STREAM_LEVEL
+        ? fromZlib(zlib.createDeflate({ level: levels.deflate }), { flushEachChunk: flushEachChunk ? constants.Z_SYNC_FLUSH : undefined })
+        : (new CompressionStream('deflate') as TransformStream<Uint8Array, Uint8Array>)
     case 'br':
       return fromZlib(zlib.createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: levels.br } }), { flushEachChunk: flushEachChunk ? constants.BROTLI_OPERATION_FLUSH : undefined })
     case 'zstd':
