@@ -10,6 +10,7 @@ import { LeastConnections, LeastTime, PowerOfTwoChoices } from './policies/least
 import { RoundRobin } from './policies/round-robin.ts'
 import { SmoothWeighted } from './policies/smooth-weighted.ts'
 import { WeightedRandom } from './policies/weighted-random.ts'
+import { cookieValue } from '../http/cookie.ts'
 import { readStickyCookie } from './sticky-cookie.ts'
 
 const PICKERS: Record<CompiledPool['algorithm'], () => Picker> = {
@@ -131,14 +132,6 @@ export function ipHashKey(ip: string): string {
   return full.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')
 }
 
-export function cookieValue(header: string | null, name: string): string | undefined {
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
-}
 
 /** The health object of a pool: named by what it holds, so state outlives deploys. */
 export function healthStub(env: Record<string, unknown>, pool: CompiledPool): HealthStub {

@@ -1,6 +1,7 @@
 // The assignment cookie of an experiment, "portico_ab_<experiment>": the visitor id and the
 // variant, signed (src/http/hmac.ts) so a client cannot choose its variant by editing it.
-import { cookieValue, sign, verify } from '../http/hmac.ts'
+import { cookieValue } from '../http/cookie.ts'
+import { sign, verify } from '../http/hmac.ts'
 
 export interface Remembered {
   visitor: string
@@ -26,7 +27,7 @@ export async function assignmentCookie(experiment: string, r: Remembered, secret
   return `${cookieName(experiment)}=${r.visitor}.${r.variant}.${sig}; Path=/; Max-Age=${ttlSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
 }
 
-/** A new visitor id: 128 random bits, base64url. */
+/** A new visitor id: a random UUID (122 random bits) as 32 hex digits. */
 export function newVisitorId(): string {
   return crypto.randomUUID().replace(/-/g, '')
 }

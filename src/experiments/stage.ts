@@ -4,7 +4,7 @@
 // prefix, headers), the label that separates cache entries, and an optional debug header.
 import type { CompiledPool } from '../config/compile-pool.ts'
 import type { RouteAction } from '../config/compile.ts'
-import { cookieValue } from '../http/hmac.ts'
+import { cookieValue } from '../http/cookie.ts'
 import { assign, overrideFor } from './assign.ts'
 import { assignmentCookie, newVisitorId, readAssignment } from './cookie.ts'
 import type { CompiledExperiment } from './policy.ts'

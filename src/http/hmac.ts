@@ -34,12 +34,5 @@ export async function verify(secret: string, message: string, signature: string)
   return given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected)
 }
 
-/** A cookie's value by exact name. */
-export function cookieValue(header: string | null, name: string): string | undefined {
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
-}
+/** Re-exported for callers that read a signed cookie. */
+export { cookieValue } from './cookie.ts'
