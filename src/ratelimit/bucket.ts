@@ -135,16 +135,21 @@ function takeSlidingWindow(l: Limit, s: { windowStart: number; current: number; 
   const granted = want <= fit ? want : partial ? fit : 0
   const state = { ...w, current: w.current + granted }
   const remaining = Math.max(0, fit - granted)
-  // The time t at which previous * (1 - (t - start) / period) + current <= limit - 1.
-  const room = l.limit - 1 - state.current
-  const freeAt = room >= 0 && w.previous > 0 ? w.windowStart + l.periodMs * (1 - room / w.previous) : w.windowStart + l.periodMs
   return [
     state,
     {
       granted,
       remaining,
       resetSeconds: Math.ceil((w.windowStart + 2 * l.periodMs - now) / 1000),
-      retryAfterSeconds: granted === want && want > 0 ? 0 : Math.max(1, Math.ceil((freeAt - now) / 1000)),
+      retryAfterSeconds: (granted === want && want > 0) || remaining > 0 ? 0 : Math.max(1, Math.ceil((slidingFreeAt(l, state) - now) / 1000 - 1e-9)),
     },
   ]
+}
+
+/** The first time t at which one more request fits: previous * (1 - (t - start) / period) + current <= limit - 1. */
+function slidingFreeAt(l: Limit, s: { windowStart: number; current: number; previous: number }): number {
+  const room = l.limit - 1 - s.current
+  if (room >= 0) return s.previous > 0 ? s.windowStart + l.periodMs * (1 - room / s.previous) : s.windowStart
+  // This window is full: in the next one it becomes the previous, weighing less as that goes on.
+  return s.windowStart + l.periodMs * (2 - (l.limit - 1) / s.current)
 }
