@@ -41,11 +41,15 @@ function partValue(part: KeyPart, input: KeyInput, bits: number): string | undef
 
 /** An IPv4 address as is (also when IPv4-mapped in IPv6); an IPv6 address cut to its first `bits` bits. */
 export function ipPrefix(ip: string, bits: number): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-  if (mapped) return mapped[1] as string
   if (!ip.includes(':')) return ip
   const groups = expandIpv6(ip)
   if (!groups) return ip.toLowerCase()
+  // IPv4-mapped (::ffff:0:0/96, RFC 4291 section 2.5.5.2), however it is spelled, is one IPv4
+  // client: cut to a /64 it would share the prefix ::/64 with every other one.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6)
+    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
+  }
   const out: string[] = []
   for (let i = 0; i < 8; i++) {
     const keep = Math.max(0, Math.min(16, bits - i * 16))
@@ -55,26 +59,29 @@ export function ipPrefix(ip: string, bits: number): string {
   return `${out.join(':')}/${bits}`
 }
 
+/** The eight groups of an IPv6 address (RFC 4291 section 2.2, a trailing dotted quad included), or undefined. */
 function expandIpv6(ip: string): number[] | undefined {
-  const [head = '', tail, extra] = ip.toLowerCase().split('::')
+  let text = ip.toLowerCase()
+  const quad = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
+  if (quad) {
+    const [a = 0, b = 0, c = 0, d = 0] = quad.slice(2).map(Number)
+    if (Math.max(a, b, c, d) > 255) return undefined
+    text = `${quad[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail, extra] = text.split('::')
   if (extra !== undefined) return undefined
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)))
-  const h = parse(head)
-  const t = tail === undefined ? [] : parse(tail)
-  const groups = tail === undefined ? h : [...h, ...new Array<number>(Math.max(0, 8 - h.length - t.length)).fill(0), ...t]
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined
+  const split = (s: string) => (s === '' ? [] : s.split(':'))
+  const h = split(head)
+  const t = tail === undefined ? [] : split(tail)
+  if (tail === undefined ? h.length !== 8 : h.length + t.length > 7) return undefined
+  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t]
+  return groups.every((g) => /^[0-9a-f]{1,4}$/.test(g)) ? groups.map((g) => Number.parseInt(g, 16)) : undefined
 }
 
 /** A path as a key: percent-decoded, lower case, single slashes, dot-segments resolved, no trailing slash. */
 export function normalisePath(path: string): string {
   let decoded = path
-  for (let i = 0; i < 3 && /%[0-9a-f]{2}/i.test(decoded); i++) {
-    try {
-      decoded = decodeURIComponent(decoded)
-    } catch {
-      break
-    }
-  }
+  for (let i = 0; i < 3 && /%[0-9a-f]{2}/i.test(decoded); i++) decoded = decodeEscapes(decoded)
   const out: string[] = []
   for (const seg of decoded.toLowerCase().split('/')) {
     if (seg === '' || seg === '.') continue
@@ -82,6 +89,21 @@ export function normalisePath(path: string): string {
     else out.push(seg)
   }
   return `/${out.join('/')}`
+}
+
+/**
+ * Decode each run of escapes on its own, so one malformed escape does not keep the others encoded
+ * (`/%6Cogin%ZZ` and `/login%ZZ` are one path). A run that is not UTF-8 keeps its non-ASCII bytes
+ * as escapes and decodes the rest.
+ */
+function decodeEscapes(s: string): string {
+  return s.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run.replace(/%([0-9a-f]{2})/gi, (escape, hex: string) => (Number.parseInt(hex, 16) < 0x80 ? String.fromCharCode(Number.parseInt(hex, 16)) : escape))
+    }
+  })
 }
 
 function cookie(header: string | null, name: string): string | undefined {
