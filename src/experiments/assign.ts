@@ -42,7 +42,8 @@ export interface AssignInput {
 
 export function assign(input: AssignInput): { variant: string; source: AssignmentSource } | undefined {
   const live = (name: string | undefined) => name !== undefined && input.variants.some((v) => v.name === name && v.weight > 0)
-  if (live(input.override)) return { variant: input.override as string, source: 'override' }
+  // An override may name a variant at weight 0: QA previews a variant before it takes users.
+  if (input.override !== undefined && input.variants.some((v) => v.name === input.override)) return { variant: input.override, source: 'override' }
   if (live(input.stored)) return { variant: input.stored as string, source: 'stored' }
   const variant = variantAt(input.variants, bucketOf(input.experiment, input.subject))
   return variant === undefined ? undefined : { variant, source: 'new' }
