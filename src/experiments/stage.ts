@@ -5,6 +5,7 @@
 import type { CompiledPool } from '../config/compile-pool.ts'
 import type { RouteAction } from '../config/compile.ts'
 import { cookieValue } from '../http/cookie.ts'
+import { appendVary, markPrivate } from '../http/vary.ts'
 import { assign, overrideFor } from './assign.ts'
 import { assignmentCookie, newVisitorId, readAssignment } from './cookie.ts'
 import type { CompiledExperiment } from './policy.ts'
@@ -22,6 +23,8 @@ export interface VariantPlan {
   pathPrefix: string | undefined
   requestHeaders: Array<[string, string]>
   setCookies: string[]
+  /** Request headers the assignment depends on, for Vary: downstream caches keep variants apart. */
+  vary: string[]
   /** For the debug response header, when an experiment asks for it. */
   debug: string | undefined
 }
@@ -32,11 +35,11 @@ export interface ExperimentIo {
   claims: Readonly<Record<string, unknown>> | undefined
 }
 
-const NONE: VariantPlan = { label: undefined, pool: undefined, pathPrefix: undefined, requestHeaders: [], setCookies: [], debug: undefined }
+const NONE: VariantPlan = { label: undefined, pool: undefined, pathPrefix: undefined, requestHeaders: [], setCookies: [], vary: [], debug: undefined }
 
 export async function assignVariants(req: Request, url: URL, experiments: readonly CompiledExperiment[] | undefined, io: ExperimentIo): Promise<VariantPlan> {
   if (!experiments || experiments.length === 0) return NONE
-  const plan: VariantPlan = { ...NONE, requestHeaders: [], setCookies: [] }
+  const plan: VariantPlan = { ...NONE, requestHeaders: [], setCookies: [], vary: [] }
   const labels: string[] = []
   const debug: string[] = []
   const kv = io.env[EXPERIMENTS_KV_BINDING] as KVNamespace | undefined
@@ -58,6 +61,7 @@ export async function assignVariants(req: Request, url: URL, experiments: readon
       plan.setCookies.push(await assignmentCookie(exp.name, { visitor, variant: variant.name }, exp.secret, exp.ttlSeconds, url.protocol === 'https:'))
     }
     labels.push(`${exp.name}=${variant.name}`)
+    plan.vary.push(...varyOf(exp))
     if (exp.debugHeader) debug.push(`${exp.name}=${variant.name} (${chosen.source})`)
     if (variant.pool && !plan.pool) plan.pool = variant.pool
     if (variant.pathPrefix) plan.pathPrefix = (plan.pathPrefix ?? '') + variant.pathPrefix
@@ -68,6 +72,15 @@ export async function assignVariants(req: Request, url: URL, experiments: readon
   plan.requestHeaders.push([VARIANT_HEADER, labels.join(', ')])
   plan.debug = debug.length ? debug.join(', ') : undefined
   return plan
+}
+
+/** What the assignment reads: the cookies, the user-id header, the token of a claim, the override header. */
+function varyOf(exp: CompiledExperiment): string[] {
+  const names = ['Cookie']
+  if (exp.userKey && 'header' in exp.userKey) names.push(exp.userKey.header)
+  if (exp.userKey && 'claim' in exp.userKey) names.push('Authorization')
+  if (exp.allowOverride) names.push(OVERRIDE_HEADER)
+  return names
 }
 
 function userIdOf(exp: CompiledExperiment, req: Request, claims: Readonly<Record<string, unknown>> | undefined): string | undefined {
@@ -93,9 +106,15 @@ export function withVariant(action: ProxyAction, plan: VariantPlan): ProxyAction
   }
 }
 
-/** New assignments are remembered in cookies; the debug header names the variants when asked. */
+/**
+ * New assignments are remembered in cookies; the debug header names the variants when asked.
+ * Downstream caches learn what the page depends on (Vary), and a response handing out an
+ * assignment is kept out of shared caches, which would give it and its cookie to other visitors.
+ */
 export function showVariant(res: Response, plan: VariantPlan): Response {
   if (plan.label === undefined) return res
+  for (const name of plan.vary) appendVary(res.headers, name)
+  if (plan.setCookies.length > 0) markPrivate(res.headers)
   for (const c of plan.setCookies) res.headers.append('set-cookie', c)
   if (plan.debug) res.headers.set('x-portico-variant', plan.debug)
   return res
