@@ -55,3 +55,14 @@ export function describeMachine(): BenchResults['machine'] {
     workerd,
   }
 }
+
+/** The commit the bundle was built from, and whether the Worker's sources differed from it. */
+export function describeSource(): BenchResults['source'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src', 'wrangler.toml', 'package-lock.json'], { encoding: 'utf8' }).trim()
+    return { commit, uncommittedChanges: changed.length > 0 }
+  } catch {
+    return { commit: 'unknown', uncommittedChanges: false }
+  }
+}

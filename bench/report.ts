@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import type { LoadResult } from './load.ts'
 import { GROUP_TITLES, type Group } from './rows.ts'
+import type { ColdStart } from './servers.ts'
 import type { TargetCheck } from './targets.ts'
 
 /** One repetition of one row. */
@@ -43,13 +44,14 @@ export interface RowResult {
   /** VmHWM of the proxy's processes at the end of the run (the whole workerd process: runtime included). */
   peakRssBytes?: number
   /** Starting workerd through Miniflare until the first request's answer, config compile included. */
-  coldStartMs?: number
+  coldStart?: ColdStart
 }
 
 export interface BenchResults {
   date: string
   kind: 'full' | 'partial'
   machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; workerd: string }
+  source: { commit: string; uncommittedChanges: boolean }
   load: { tool: string; version: string; durationS: number; repetitions: number; connections: number; warmupS: number }
   pinning: { enabled: boolean; clientCore: number; serverCore: number; description: string }
   references: Record<string, string>
@@ -105,7 +107,7 @@ export function renderMarkdown(r: BenchResults): string {
     `Load: ${r.load.tool} ${r.load.version}, ${r.load.connections} connections (8 for 10 MiB bodies), keep-alive, ${r.load.durationS} s per row after a ${r.load.warmupS} s warm-up, ` +
       `${r.load.repetitions} repetition${r.load.repetitions === 1 ? '' : 's'} interleaved (every row once per repetition, in turn); medians. Loopback only.`,
     `Pinning: ${r.pinning.description}`,
-    `Bundle: ${kib(r.bundle.rawBytes)}, **${kib(r.bundle.gzipBytes)} gzip** (\`${r.bundle.file}\`).` +
+    `Code: commit ${r.source.commit}${r.source.uncommittedChanges ? ' with uncommitted changes in src/' : ''}. Bundle: ${kib(r.bundle.rawBytes)}, **${kib(r.bundle.gzipBytes)} gzip** (\`${r.bundle.file}\`).` +
       (Object.keys(r.references).length > 0 ? ` References: ${Object.entries(r.references).map(([k, v]) => `${k} ${v}`).join(', ')}.` : ''),
     noiseLine(r),
     '',
@@ -118,9 +120,10 @@ export function renderMarkdown(r: BenchResults): string {
   )
   // Rows left out with --only are not shown; rows whose tool is missing are, with the reason.
   const shown = r.rows.filter((row) => row.note !== NOT_IN_ONLY)
+  out.push('## Summary', '', ...renderSummary(r, shown), '')
   for (const group of [...new Set(shown.map((row) => row.group))]) {
     out.push(`## ${GROUP_TITLES[group]}`, '')
-    out.push('| row | req/s | × raw | MiB/s | p50 ms | p99 ms | proxy CPU µs/req | CPU vs raw | proxy CPU % | peak RSS | cold start |')
+    out.push('| row | req/s | × raw | MiB/s | p50 ms | p99 ms | proxy CPU µs/req | CPU vs raw | proxy CPU % | peak RSS | cold start (first request) |')
     out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     for (const row of shown.filter((x) => x.group === group)) out.push(renderRow(row))
     out.push('')
@@ -135,7 +138,7 @@ export function renderMarkdown(r: BenchResults): string {
     '- **CPU vs raw**: proxy CPU µs/req less the raw pass-through\'s at the same body size, in the same repetition (median): what the row adds per request on top of the platform\'s floor.',
     '- **proxy CPU %**: that CPU time over the load\'s duration (100 = the proxy\'s core saturated; below, the client core or the latency of the chain is the limit).',
     '- **peak RSS**: VmHWM of the proxy\'s process at the end of the run; each row has its own process, so it is that configuration\'s peak, and for workerd it covers the whole process (runtime, Miniflare\'s entry Worker, Portico).',
-    '- **cold start**: from starting workerd (through Miniflare) to the answer of the first request, which includes compiling the config.',
+    '- **cold start**: from starting workerd (through Miniflare) to the answer of the first request; in brackets that first request alone, which parses and compiles the config.',
     '- **cache rows**: locally, the Cache API is Miniflare\'s simulator, a Worker with SQLite and a blob store inside the same workerd process, so its CPU is counted with Portico\'s and a hit is still a subrequest. ' +
       'On Cloudflare the cache is outside the Worker; these rows overstate a hit\'s and a store\'s cost.',
     '- **rate limiting rows**: one key (every request counts against the same counter), a limit never reached, a 60 s period (so the counter\'s state is also written to storage). ' +
@@ -144,6 +147,34 @@ export function renderMarkdown(r: BenchResults): string {
     '',
   )
   return out.join('\n')
+}
+
+/**
+ * One compact table of every row (the README quotes it): throughput and its ratio to the raw
+ * pass-through, latency, and the proxy's CPU per request with what it adds to the raw Worker's.
+ */
+export function renderSummary(r: BenchResults, rows: readonly RowResult[] = r.rows): string[] {
+  const lines = ['| row | req/s | × raw | p50 / p99 ms | CPU µs/req (vs raw) | peak RSS | cold start |', '|---|--:|--:|--:|--:|--:|--:|']
+  for (const row of rows) {
+    const m = row.median
+    if (row.status === 'pending') {
+      lines.push(`| ${row.label} | *not available yet* | | | | | |`)
+      continue
+    }
+    if (!m) {
+      lines.push(`| ${row.label} | *${row.status}*${row.note ? ` (${row.note})` : ''} | | | | | |`)
+      continue
+    }
+    const cpu = m.cpuUsPerRequest === undefined ? '—' : fmt(m.cpuUsPerRequest, 0)
+    const extra = m.extraCpuUsPerRequest === undefined || row.id === row.baseline ? '' : ` (${m.extraCpuUsPerRequest >= 0 ? '+' : '−'}${fmt(Math.abs(m.extraCpuUsPerRequest), 0)})`
+    const noisy = m.otherLoadPercent !== undefined && m.otherLoadPercent > NOISY_PERCENT ? ' †' : ''
+    lines.push(
+      `| ${row.label}${noisy} | ${fmt(m.requestsPerS, 0)} | ${m.ratio === undefined ? '' : `${m.ratio.toFixed(2)}×`} | ${fmt(m.p50Ms, 1)} / ${fmt(m.p99Ms, 1)} | ${cpu}${extra} | ` +
+        `${row.peakRssBytes === undefined ? '—' : `${(row.peakRssBytes / (1024 * 1024)).toFixed(0)} MiB`} | ${row.coldStart === undefined ? '—' : `${row.coldStart.totalMs.toFixed(0)} ms`} |`,
+    )
+  }
+  if (lines.some((l) => l.includes(' † |'))) lines.push('', `† Other processes used more than ${NOISY_PERCENT}% of a core during this row (median): its throughput and latency are less certain than its CPU per request.`)
+  return lines
 }
 
 /** A row measured while other processes took more than this share of a core is marked. */
@@ -179,7 +210,7 @@ function renderRow(row: RowResult): string {
     m.extraCpuUsPerRequest === undefined || row.id === row.baseline ? '' : `${m.extraCpuUsPerRequest >= 0 ? '+' : '−'}${fmt(Math.abs(m.extraCpuUsPerRequest), 0)}`,
     m.proxyCpuPercent === undefined ? '—' : `${m.proxyCpuPercent.toFixed(0)}%`,
     row.peakRssBytes === undefined ? '—' : `${(row.peakRssBytes / (1024 * 1024)).toFixed(0)} MiB`,
-    row.coldStartMs === undefined ? '—' : `${row.coldStartMs.toFixed(0)} ms`,
+    row.coldStart === undefined ? '—' : `${row.coldStart.totalMs.toFixed(0)} ms (${row.coldStart.firstRequestMs.toFixed(0)})`,
     '',
   ].join(' | ').trim()
 }

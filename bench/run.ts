@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { chooseTool, type LoadTool } from './load.ts'
-import { BUNDLE_DIR, buildBundle, describeMachine, installedReferences } from './machine.ts'
+import { BUNDLE_DIR, buildBundle, describeMachine, describeSource, installedReferences } from './machine.ts'
 import { measureRun } from './measure.ts'
 import { peakRssBytes, pin, planPinning, type Pinning } from './proc.ts'
 import { NOT_IN_ONLY, renderMarkdown, summarise, writeResults, type BenchResults, type RowResult, type RunResult } from './report.ts'
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   pin(process.pid, pinning.clientCore, pinning)
 
   log(`building the bundle (wrangler deploy --dry-run --outdir ${BUNDLE_DIR})`)
+  const source = describeSource()
   const bundle = buildBundle()
   const { tool, version } = await chooseTool(args.tool)
   const references = installedReferences()
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     kind: partial ? 'partial' : 'full',
     machine: describeMachine(),
+    source,
     load: { tool, version, durationS, repetitions, connections, warmupS: WARMUP_S },
     pinning: {
       enabled: pinning.enabled,
@@ -133,10 +135,10 @@ async function startServers(results: RowResult[], origins: Origins, pinning: Pin
     if (isPending(row) || result.status !== 'measured') continue
     try {
       const server = await startServer(row, origins, pinning)
-      result.coldStartMs = server?.coldStartMs
+      result.coldStart = server?.coldStart
       await checkAnswer(row, urlFor(row, server, origins))
       ready.push({ row, result, server })
-      log(`ready: ${row.id}${server?.coldStartMs ? ` (cold start ${server.coldStartMs.toFixed(0)} ms)` : ''}`)
+      log(`ready: ${row.id}${server?.coldStart ? ` (cold start ${server.coldStart.totalMs.toFixed(0)} ms, first request ${server.coldStart.firstRequestMs.toFixed(0)} ms)` : ''}`)
     } catch (err) {
       result.status = 'failed'
       result.note = (err as Error).message.split('\n')[0]

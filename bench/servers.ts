@@ -16,9 +16,17 @@ export interface RunningServer {
   url: string
   /** The processes whose CPU time and memory count as the server's (empty: not measured). */
   pids(): number[]
-  /** From starting the process to the first answered request, when measured. */
-  coldStartMs?: number
+  /** From starting the process to the first answered request, when measured, and its two parts. */
+  coldStart?: ColdStart
   stop(): Promise<void>
+}
+
+export interface ColdStart {
+  totalMs: number
+  /** Starting workerd through Miniflare until it listens (the script is loaded and evaluated). */
+  runtimeMs: number
+  /** The first request's answer (the config is parsed and compiled on first use). */
+  firstRequestMs: number
 }
 
 /** Stops everything it was given, last started first, by pid. */
@@ -111,7 +119,7 @@ export async function startWorker(spec: WorkerSpec, pinning: Pinning, stopper: S
   return {
     url,
     pids: () => (workerd ? [workerd.pid] : []),
-    coldStartMs: readyMs + firstMs,
+    coldStart: { totalMs: readyMs + firstMs, runtimeMs: readyMs, firstRequestMs: firstMs },
     stop: () => mf.dispose(),
   }
 }
