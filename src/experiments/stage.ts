@@ -46,15 +46,17 @@ export async function assignVariants(req: Request, url: URL, experiments: readon
   for (const exp of experiments) {
     const remembered = await readAssignment(req.headers.get('cookie'), exp.name, exp.secret)
     const userId = userIdOf(exp, req, io.claims)
-    const stored = userId !== undefined && kv ? await storedAssignment(kv, exp.name, userId).catch(() => undefined) : remembered?.variant
+    // When KV cannot be read, the cookie's assignment stands in, and nothing is written over what KV may hold.
+    const fromKv = userId !== undefined && kv ? await storedAssignment(kv, exp.name, userId).then((v) => ({ read: true, v }), () => ({ read: false, v: undefined })) : undefined
+    const stored = fromKv?.read ? fromKv.v : remembered?.variant
     const override = exp.allowOverride ? overrideFor(exp.name, req.headers.get(OVERRIDE_HEADER), url.searchParams.get(OVERRIDE_QUERY)) : undefined
     const visitor = remembered?.visitor ?? newVisitorId()
     const chosen = assign({ experiment: exp.name, variants: exp.variants, subject: userId ?? visitor, stored, override })
     if (!chosen) continue
     const variant = exp.variants.find((v) => v.name === chosen.variant)
     if (!variant) continue
-    if (chosen.source === 'new') {
-      if (userId !== undefined && kv) io.ctx.waitUntil(storeAssignment(kv, exp.name, userId, variant.name, exp.ttlSeconds).catch(() => {}))
+    if (chosen.source === 'new' && userId !== undefined && kv && fromKv?.read) {
+      io.ctx.waitUntil(storeAssignment(kv, exp.name, userId, variant.name, exp.ttlSeconds).catch(() => {}))
     }
     // The cookie follows the assignment in use (not an override, which is for this request only).
     if (chosen.source !== 'override' && remembered?.variant !== variant.name) {
