@@ -27,5 +27,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/integration/**/*.test.ts'],
     globalSetup: ['./test/integration/global-setup.ts'],
+    // Portico writes one JSON line per request (README "Observability"): kept out of the test
+    // output; the tests that check them spy on the console.
+    onConsoleLog: (log) => !log.includes('"message":"request"'),
   },
 })

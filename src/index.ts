@@ -7,6 +7,7 @@ import { handleProxy } from './pipeline.ts'
 
 export { UpstreamHealth } from './health/index.ts'
 export { RateLimitCounter } from './ratelimit/index.ts'
+export { PorticoMetrics } from './observe/index.ts'
 
 const app = new Hono<{ Bindings: PorticoEnv }>()
 

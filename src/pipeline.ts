@@ -7,7 +7,7 @@ import { assignVariants, showVariant, withVariant } from './experiments/index.ts
 import { loadConfig, type CompiledConfig, type CompiledRoute, type ConfigError, type PorticoEnv } from './config/index.ts'
 import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtocol, type ClientFacts } from './forward/index.ts'
 import { problem } from './http/problem.ts'
-import { requestIdFor } from './observe/index.ts'
+import { beginJourney, recordJourney, requestIdFor } from './observe/index.ts'
 import { fillTemplate, routingHost } from './routing/index.ts'
 
 /** Methods a proxy answers 405 to by default: TRACE reflects credentials, CONNECT opens tunnels. */
@@ -27,8 +27,9 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   const url = new URL(req.url)
   const accept = req.headers.get('accept')
   const requestId = requestIdFor(req.headers.get(config.requestId.header), config.requestId.acceptIncoming, () => crypto.randomUUID())
+  const journey = await beginJourney(req, requestId, config.observability, env.ADMIN_TOKEN) // the stages fill it; logged at the end
   let rateHeaders: Array<[string, string]> = []
-  const done = (res: Response, route?: CompiledRoute) => finish(res, config, requestId, route, rateHeaders)
+  const done = (res: Response, route?: CompiledRoute) => recordJourney(finish(res, config, requestId, route, rateHeaders), journey, { env, ctx, policy: config.observability })
 
   if (REFUSED_METHODS.has(req.method) && !(req.method === 'TRACE' && config.forwarding.allowTrace)) {
     return done(problem(405, 'method-refused', { detail: `${req.method} is not forwarded by this proxy.`, accept, headers: { Allow: ALLOW_ALL } }))
@@ -43,8 +44,9 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     return done(problem(405, 'method-not-allowed', { detail: `This resource accepts ${found.allow.join(', ')}.`, accept, headers: { Allow: found.allow.join(', ') } }))
   }
   const { route, params } = found
+  journey.route = route.name
 
-  const limited = await checkRateLimits(req, route.rateLimits, { env, ctx, clientIp: req.headers.get('cf-connecting-ip') ?? undefined, path: url.pathname, claims: undefined })
+  const limited = await checkRateLimits(req, route.rateLimits, { env, ctx, clientIp: req.headers.get('cf-connecting-ip') ?? undefined, path: url.pathname, journey, claims: undefined })
   rateHeaders = limited.headers
   if (limited.stop) return done(limited.stop, route)
   const action = route.action
@@ -71,7 +73,9 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
   const variant = await assignVariants(req, url, route.experiments, { env, ctx, claims: undefined })
-  const forward = (r: Request) => forwardWithRetries({ req: r, url, action: withVariant(action, variant), params, client, requestId, config, env, ctx })
+  journey.variant = variant.label
+  const forward = (r: Request) => forwardWithRetries({ req: r, url, action: withVariant(action, variant), params, client, requestId, config, env, ctx, journey })
+  journey.cacheStartedAt = Date.now()
   const res = await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now, variant: variant.label })
   return done(showVariant(compressBody(req, res, action.compress), variant), route)
 }

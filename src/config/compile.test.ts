@@ -301,7 +301,8 @@ describe('compileConfig: defaults', () => {
     const a = proxyAction(config, 0)
     expect(a.host).toBe('preserve')
     expect(a.timeouts).toEqual({ firstByteMs: 1000, totalMs: 9000 })
-    expect(a.requestHeaders).toEqual({ set: [['x-env', 'prod'], ['x-team', 'web']], remove: ['cookie'] })
+    // The debug header (observability.debugHeader) carries the admin token: never forwarded.
+    expect(a.requestHeaders).toEqual({ set: [['x-env', 'prod'], ['x-team', 'web']], remove: ['cookie', 'portico-debug'] })
     expect(config.routes[0]?.responseHeaders).toEqual({ set: [['strict-transport-security', 'max-age=600']], remove: [] })
   })
 

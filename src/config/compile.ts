@@ -6,6 +6,7 @@ import { RouteTable, joinPath, patternError, patternParams, templateNames, type 
 import { CACHE_KV_BINDING, compileCachePolicy, type CachePolicy } from '../cache/policy.ts'
 import { compileCompression, type CompressionPolicy } from '../compress/policy.ts'
 import { RATE_LIMITER_BINDING, compileRule, type RateRule } from '../ratelimit/policy.ts'
+import { compileObservability, type ObservabilityPolicy } from '../observe/policy.ts'
 import { DEFAULT_ASSIGNMENT_TTL_SECONDS, type CompiledExperiment } from '../experiments/policy.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
@@ -77,6 +78,7 @@ export interface CompiledConfig {
     allowTrace: boolean
   }
   requestId: { header: string; acceptIncoming: boolean }
+  observability: ObservabilityPolicy
 }
 
 /** What compile needs from the Worker's bindings. Offline checks answer from wrangler.toml. */
@@ -151,10 +153,12 @@ class Compiler {
 
   readonly cfg: PorticoConfigOutput
   readonly bindings: BindingLookup
+  readonly observability: ObservabilityPolicy
 
   constructor(cfg: PorticoConfigOutput, bindings: BindingLookup) {
     this.cfg = cfg
     this.bindings = bindings
+    this.observability = compileObservability(cfg.observability)
   }
 
   run(): CompileResult {
@@ -211,6 +215,7 @@ class Compiler {
         header: (this.cfg.requestId?.header ?? 'X-Request-Id').toLowerCase(),
         acceptIncoming: this.cfg.requestId?.acceptIncoming ?? true,
       },
+      observability: this.observability,
     }
     return { ok: true, config, warnings: this.warnings }
   }
@@ -283,7 +288,8 @@ class Compiler {
         rewrite: this.rewrite(r, match, params, at),
         host: r.host ?? defaults.host ?? 'origin',
         timeouts: { firstByteMs: timeouts.firstByteMs ?? DEFAULT_FIRST_BYTE_MS, totalMs: timeouts.totalMs },
-        requestHeaders: this.headerOps([[defaults.requestHeaders, 'defaults.requestHeaders'], [r.requestHeaders, `${at}.requestHeaders`]]),
+        // The debug header carries the admin token: it is Portico's, never the origin's.
+        requestHeaders: this.headerOps([[defaults.requestHeaders, 'defaults.requestHeaders'], [r.requestHeaders, `${at}.requestHeaders`], [{ remove: [this.observability.debugHeader] }, '']]),
         retries: compileRetries({ ...defaults.retries, ...r.retries }),
         cache: this.cache(defaults.cache, r.cache, at),
         compress: defaults.compress || r.compress ? compileCompression({ ...defaults.compress, ...r.compress }) : undefined,

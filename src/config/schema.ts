@@ -431,6 +431,7 @@ export const PorticoConfig = v.strictObject({
       ),
     }),
   ),
+  observability: v.optional(described(Observability, 'Request logs, Server-Timing and metrics (README "Observability").')),
 })
 
 export type PorticoConfigInput = v.InferInput<typeof PorticoConfig>
@@ -444,4 +445,5 @@ export type RetriesConfig = v.InferOutput<typeof Retries>
 export type CacheSettingsConfig = v.InferOutput<typeof CacheSettings>
 export type CompressSettingsConfig = v.InferOutput<typeof CompressSettings>
 export type RateLimitRuleConfig = v.InferOutput<typeof RateLimitRule>
+export type ObservabilityConfig = v.InferOutput<typeof Observability>
 export type ExperimentConfig = v.InferOutput<typeof Experiment>

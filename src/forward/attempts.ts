@@ -77,9 +77,16 @@ async function attemptOnce(input: AttemptsInput, choice: Choice, body: BodyInit 
   const key = choice.upstream.key
   tracker?.inFlight.set(key, (tracker.inFlight.get(key) ?? 0) + 1)
   const started = Date.now()
+  const journey = input.journey
+  if (journey) {
+    journey.attempts += 1
+    journey.pool = choice.pool.name
+    journey.upstream = key
+  }
   try {
     const outcome = await forwardRequest({ ...input, upstream: choice.upstream, body })
     const latencyMs = Date.now() - started
+    if (journey) journey.upstreamMs = (journey.upstreamMs ?? 0) + latencyMs
     if (tracker) {
       if (!outcome.ok) tracker.record(key, false, undefined, Date.now(), outcome.reason)
       else if (choice.pool.failureStatuses.has(outcome.response.status)) tracker.record(key, false, latencyMs, Date.now(), `status ${outcome.response.status}`)

@@ -2,6 +2,7 @@
 // stream both ways (the request body and the origin's body are passed as streams, never read
 // here), redirects are never followed, and failures become 502/504 problems that name no origin.
 import type { CompiledConfig, PorticoEnv, RouteAction, Upstream } from '../config/index.ts'
+import type { Journey } from '../observe/index.ts'
 import { joinPath, rewritePath } from '../routing/index.ts'
 import { problem } from '../http/problem.ts'
 import { propagateTraceContext } from '../observe/index.ts'
@@ -28,6 +29,8 @@ export interface ForwardInput {
   env: PorticoEnv
   /** The body for this attempt (a kept copy on retries); default: the request's own stream. */
   body?: BodyInit | null
+  /** The request's journey record: its trace, and where attempts note their upstream and time. */
+  journey?: Journey
 }
 
 export type ForwardOutcome =
@@ -44,7 +47,7 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   setForwardingHeaders(headers, client, config.forwarding)
   appendVia(headers, client.protocolVersion, config.forwarding.via)
   headers.set(config.requestId.header, input.requestId)
-  propagateTraceContext(headers, (n) => crypto.getRandomValues(new Uint8Array(n)))
+  propagateTraceContext(headers, (n) => crypto.getRandomValues(new Uint8Array(n)), input.journey?.traceparent)
   applyHeaderOps(headers, action.requestHeaders)
 
   const rewritten = rewritePath(action.rewrite, url.pathname, input.params)

@@ -23,10 +23,18 @@ export function newTraceparent(randomBytes: (n: number) => Uint8Array): string {
   return `00-${traceId}-${parentId}-00`
 }
 
-/** Make the outgoing headers carry valid trace context. */
-export function propagateTraceContext(headers: Headers, randomBytes: (n: number) => Uint8Array): void {
+/** The request's trace: its traceparent when valid, else a new one (logged, and sent to the origin). */
+export function traceparentFor(incoming: string | null, randomBytes: (n: number) => Uint8Array): string {
+  return incoming !== null && isValidTraceparent(incoming) ? incoming.trim() : newTraceparent(randomBytes)
+}
+
+/**
+ * Make the outgoing headers carry valid trace context: a missing or invalid traceparent becomes
+ * `started` (the trace this request's log line names) or, without one, a new trace.
+ */
+export function propagateTraceContext(headers: Headers, randomBytes: (n: number) => Uint8Array, started?: string): void {
   const current = headers.get('traceparent')
   if (current !== null && isValidTraceparent(current)) return
   headers.delete('tracestate')
-  headers.set('traceparent', newTraceparent(randomBytes))
+  headers.set('traceparent', started !== undefined && isValidTraceparent(started) ? started : newTraceparent(randomBytes))
 }

@@ -3,6 +3,7 @@
 // and RateLimit headers; a counter that cannot be reached in time fails open or closed as the rule
 // says, and never holds the request longer than the rule's timeout.
 import { problem } from '../http/problem.ts'
+import { noteRateDecision, type Journey } from '../observe/journey.ts'
 import type { Verdict } from './bucket.ts'
 import { rateLimitHeaders, type Quota } from './headers.ts'
 import { rateKey } from './key.ts'
@@ -15,6 +16,8 @@ export interface RateIo {
   clientIp: string | undefined
   path: string
   claims: Readonly<Record<string, unknown>> | undefined
+  /** The request's journey record: the gate notes its decision there, for logs and metrics. */
+  journey?: Journey
 }
 
 export interface RateOutcome {
@@ -39,10 +42,12 @@ export async function checkRateLimits(req: Request, rules: readonly RateRule[] |
       verdict = await withTimeout(decide(rule, name, io), rule.timeoutMs)
     } catch (err) {
       log('warn', 'rate limiter unreachable', rule, { error: String(err), failOpen: rule.failOpen })
+      noteRateDecision(io.journey, rule.failOpen ? 'failed-open' : 'failed-closed', rule.name)
       if (rule.failOpen) continue
       return { stop: problem(503, 'rate-limiter-unavailable', { detail: 'The rate limiter could not be reached.', accept: req.headers.get('accept'), headers: { 'Retry-After': '1' } }), headers: [] }
     }
     const quota: Quota = { policy: rule.name, limit: rule.limit.limit, windowSeconds: rule.limit.periodMs / 1000, remaining: verdict.remaining, resetSeconds: verdict.resetSeconds }
+    noteRateDecision(io.journey, verdict.granted > 0 ? 'allowed' : rule.reject ? 'rejected' : 'logged', rule.name)
     if (verdict.granted === 0) {
       log('info', rule.reject ? 'rate limited' : 'rate limit exceeded (log only)', rule, { retryAfterSeconds: verdict.retryAfterSeconds })
       if (rule.reject) {
