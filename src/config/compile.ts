@@ -7,7 +7,7 @@ import { CACHE_KV_BINDING, compileCachePolicy, type CachePolicy } from '../cache
 import { compileCompression, type CompressionPolicy } from '../compress/policy.ts'
 import { RATE_LIMITER_BINDING, compileRule, type RateRule } from '../ratelimit/policy.ts'
 import { compileObservability, type ObservabilityPolicy } from '../observe/policy.ts'
-import { DEFAULT_ASSIGNMENT_TTL_SECONDS, type CompiledExperiment } from '../experiments/policy.ts'
+import { DEFAULT_ASSIGNMENT_TTL_SECONDS, EXPERIMENTS_KV_BINDING, type CompiledExperiment } from '../experiments/policy.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
@@ -374,6 +374,9 @@ class Compiler {
       })
       if (new Set(variants.map((v) => v.name)).size !== variants.length) this.fail(`${at}.variants`, 'variant names must be unique')
       if (!variants.some((v) => v.weight > 0)) this.fail(`${at}.variants`, 'at least one variant needs a weight above 0')
+      if (e.userKey && this.bindings.hasKvNamespace && !this.bindings.hasKvNamespace(EXPERIMENTS_KV_BINDING)) {
+        this.fail(`${at}.userKey`, `known users' assignments are kept in KV: add the ${EXPERIMENTS_KV_BINDING} binding to wrangler.toml [[kv_namespaces]] (see README "Deployment")`)
+      }
       const compiled: CompiledExperiment = {
         name,
         routes: new Set(e.routes),

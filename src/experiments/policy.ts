@@ -20,5 +20,8 @@ export interface CompiledExperiment {
   debugHeader: boolean
 }
 
+/** The KV namespace holding the assignments of known users (wrangler.toml). */
+export const EXPERIMENTS_KV_BINDING = 'EXPERIMENTS_KV'
+
 /** How long an assignment is remembered (cookie and KV): long enough to outlast an experiment. */
 export const DEFAULT_ASSIGNMENT_TTL_SECONDS = 90 * 24 * 3600

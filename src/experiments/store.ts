@@ -1,7 +1,7 @@
 // Assignments of known users (a user id from a header, cookie or verified claim) in Workers KV,
 // so they survive cookie loss and device changes, in every colo. Keys hold a hash of the user id,
 // never the id. Reads are cached per isolate; writes go through waitUntil.
-export const EXPERIMENTS_KV_BINDING = 'EXPERIMENTS_KV'
+export { EXPERIMENTS_KV_BINDING } from './policy.ts'
 
 const MAX_CACHED = 10_000
 const cache = new Map<string, string>()

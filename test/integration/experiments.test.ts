@@ -160,7 +160,8 @@ describe('stickiness', () => {
   it('keeps a known user on the cookie\'s variant when KV cannot be read, and writes nothing over KV', async () => {
     // A fake: a KV outage cannot be produced with the local namespace.
     const puts: string[] = []
-    const down = { get: () => Promise.reject(new Error('KV unavailable')), put: (key: string) => (puts.push(key), Promise.resolve()) }
+    const unavailable = () => Promise.reject(new Error('KV unavailable'))
+    const down = { get: unavailable, getWithMetadata: unavailable, put: (key: string) => (puts.push(key), Promise.resolve()) }
     const name = fresh('kv-down')
     const variants = canaryAt(50)
     const user = userIn(name, variants, 'stable')
@@ -533,6 +534,11 @@ describe('config errors', () => {
   it('reports an experiment on a redirect route', async () => {
     const errors = await errorsOf({}, { AB_SECRET: SECRET }, [{ name: 'web', redirect: { to: 'https://example.org/' } }])
     expect(errors).toContainEqual({ path: 'experiments.e.routes[0]', message: expect.stringMatching(/does not forward/) as unknown as string })
+  })
+
+  it('reports a userKey without the EXPERIMENTS_KV binding', async () => {
+    const errors = await errorsOf({ userKey: { header: 'X-User-Id' } })
+    expect(errors).toContainEqual({ path: 'experiments.e.userKey', message: expect.stringMatching(/add the EXPERIMENTS_KV binding/) as unknown as string })
   })
 
   it('reports an unbound secret', async () => {
