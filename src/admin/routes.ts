@@ -1,12 +1,17 @@
 // The admin API under /_portico: off (404) until the ADMIN_TOKEN secret is set, then every call
-// needs `Authorization: Bearer <token>`. Later capabilities add their endpoints here.
+// needs `Authorization: Bearer <token>`, or, for reading (GET, HEAD), the status page's session
+// cookie (session.ts), which POST /_portico/session hands out for the token. Later capabilities
+// add their endpoints here.
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { healthStub, runtimeOf } from '../balance/index.ts'
 import { PurgeBody, purge, purgeRecords } from '../cache/index.ts'
 import { describeRoutes, loadConfig, type CompiledPool, type PorticoEnv } from '../config/index.ts'
 import { problem } from '../http/problem.ts'
+import { recentMetrics, RETENTION_MINUTES } from '../observe/index.ts'
 import { isAdmin } from './auth.ts'
+import { hasSession } from './session.ts'
+import { sessionEndpoint, signInResponse, statusPageResponse } from './status.ts'
 
 export const ADMIN_PREFIX = '/_portico'
 
@@ -17,10 +22,29 @@ adminRoutes.use('*', async (c, next) => {
   if (!c.env.ADMIN_TOKEN) {
     return problem(404, 'admin-disabled', { detail: 'The admin API is off: set the ADMIN_TOKEN secret to turn it on.', accept })
   }
-  if (!(await isAdmin(c.req.header('authorization') ?? null, c.env.ADMIN_TOKEN))) {
+  const session = await sessionEndpoint(c.req.raw, c.env.ADMIN_TOKEN, ADMIN_PREFIX)
+  if (session) return session
+  const reading = c.req.method === 'GET' || c.req.method === 'HEAD'
+  const viaBearer = await isAdmin(c.req.header('authorization') ?? null, c.env.ADMIN_TOKEN)
+  if (!viaBearer && !(reading && (await hasSession(c.req.header('cookie') ?? null, c.env.ADMIN_TOKEN, Date.now())))) {
+    if (reading && c.req.path === `${ADMIN_PREFIX}/status`) return signInResponse()
     return problem(401, 'admin-unauthorized', { title: 'Unauthorized', detail: 'Send Authorization: Bearer <ADMIN_TOKEN>.', accept, headers: { 'WWW-Authenticate': 'Bearer realm="portico-admin"' } })
   }
+  if (c.req.path === `${ADMIN_PREFIX}/status` && reading) return statusPageResponse(c.req.raw, c.env.ADMIN_TOKEN, ADMIN_PREFIX, viaBearer)
   await next()
+})
+
+/**
+ * Request metrics of the last `minutes` (1-60, default 60): totals, one point per minute, and per
+ * route, upstream, experiment and rate-limit rule (README "Observability").
+ */
+adminRoutes.get('/metrics', async (c) => {
+  const asked = Number(c.req.query('minutes') ?? RETENTION_MINUTES)
+  const minutes = Number.isInteger(asked) ? Math.min(Math.max(asked, 1), RETENTION_MINUTES) : RETENTION_MINUTES
+  const loaded = loadConfig(c.env)
+  c.header('Cache-Control', 'no-store')
+  const enabled = loaded.ok ? loaded.config.observability.metrics : false
+  return c.json({ enabled, ...(await recentMetrics(c.env, minutes, Date.now())) })
 })
 
 /** Whether the config loaded, and its effective routes (or its errors). */
