@@ -467,6 +467,29 @@ describe('caching per variant', () => {
     ])
   })
 
+  it('purges every variant\'s copy with a purge of the URL', async () => {
+    const name = fresh('cache-purge')
+    const token = 'experiments-purge-token-0123456789'
+    const bindings = withConfig(
+      { routes: [{ name: 'web', upstream: ORIGIN_URL, cache: {} }], experiments: { [name]: { routes: ['web'], secret: { secret: 'AB_SECRET' }, userKey: { header: 'X-User-Id' }, variants } } },
+      { AB_SECRET: SECRET, EXPERIMENTS_KV: kv, ADMIN_TOKEN: token },
+    )
+    const { url, path } = resource('ab-purge', { h: 'Cache-Control: max-age=3600' })
+    const users = [userIn(name, variants, 'a'), userIn(name, variants, 'b')]
+    for (const user of users) {
+      await fetchThrough(url, bindings, { headers: { 'x-user-id': user } })
+      expect((await fetchThrough(url, bindings, { headers: { 'x-user-id': user } })).cacheStatus).toMatch(/^Portico; hit/)
+    }
+    const purged = await fetchThrough('https://www.example.com/_portico/purge', bindings, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ urls: [url] }),
+    })
+    expect(purged.status).toBe(200)
+    for (const user of users) expect((await fetchThrough(url, bindings, { headers: { 'x-user-id': user } })).cacheStatus).not.toMatch(/^Portico; hit/)
+    expect((await originSaw(path)).count).toBe(4)
+  })
+
   it('tells downstream caches the page depends on the assignment: Vary, and private while handing out a cookie', async () => {
     const name = fresh('downstream')
     const bindings = abEnv(name, { variants: canaryAt(50) })
