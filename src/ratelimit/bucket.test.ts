@@ -10,7 +10,10 @@ const limitOf = (algorithm: Algorithm, over: Partial<Limit> = {}): Limit => ({ a
 /** A counter driven one request at a time, as the object drives it. */
 class Counter {
   state: BucketState | undefined
-  constructor(readonly limit: Limit) {}
+  readonly limit: Limit
+  constructor(limit: Limit) {
+    this.limit = limit
+  }
   take(now: number, want = 1, partial = false): Verdict {
     const [next, verdict] = take(this.limit, this.state, want, now, partial)
     this.state = next

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { ipPrefix, normalisePath, rateKey, type KeyInput, type KeyPart } from './key.ts'
 
-const input = (over: Partial<KeyInput> & { headers?: Headers | Record<string, string> } = {}): KeyInput => ({
+type InputOver = Partial<Omit<KeyInput, 'headers'>> & { headers?: Record<string, string> }
+const input = (over: InputOver = {}): KeyInput => ({
   clientIp: '203.0.113.7',
   path: '/api/login',
   claims: undefined,
   ...over,
   headers: new Headers(over.headers),
 })
-const keyOf = (parts: KeyPart[], over: Parameters<typeof input>[0] = {}, bits = 64) => rateKey(parts, input(over), bits)
+const keyOf = (parts: KeyPart[], over: InputOver = {}, bits = 64) => rateKey(parts, input(over), bits)
 
 describe('ipPrefix: an IPv6 client counts by its /64', () => {
   const SLASH64 = '2001:db8:1:2:0:0:0:0/64'
@@ -146,7 +147,7 @@ describe('rateKey', () => {
     expect(keyOf([{ header: 'X-Id' }], { headers: { 'x-id': 'v', cookie: 'x-id=v' } })).not.toBe(keyOf([{ cookie: 'x-id' }], { headers: { 'x-id': 'v', cookie: 'x-id=v' } }))
   })
 
-  it.each<[string, KeyPart[], Parameters<typeof input>[0]]>([
+  it.each<[string, KeyPart[], InputOver]>([
     ['no client address', ['ip'], { clientIp: undefined }],
     ['no such header', [{ header: 'X-Api-Key' }], {}],
     ['an empty header', [{ header: 'X-Api-Key' }], { headers: { 'x-api-key': '  ' } }],
