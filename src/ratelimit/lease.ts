@@ -1,8 +1,10 @@
 // Fast mode: each isolate reserves a small lease of tokens from the key's object and spends it
 // locally, so most requests never wait on the object. A lease is topped up in the background
-// when half spent, and its remainder given back when it expires. Tokens are reserved before they
-// are spent, so the limit is never exceeded; the price is that tokens another isolate holds are
-// unavailable here until its lease expires (README "Rate limiting" states the bound).
+// when half spent (back to its size, never past it), and its remainder given back when a request
+// finds it expired. Tokens are reserved before they are spent, so from any state the counter gives
+// out no more than it would in exact mode; but what K isolates hold (at most K × lease) may be
+// spent after the counter has refilled, and tokens another isolate holds are unavailable here
+// until its lease expires (README "Rate limiting" states both bounds; lease.test.ts tests them).
 import type { Limit, Verdict } from './bucket.ts'
 
 export interface CounterStub {
@@ -13,8 +15,13 @@ export interface CounterStub {
 interface Lease {
   tokens: number
   expiresAt: number
-  topping: boolean
   last: Verdict
+}
+
+/** A request to the counter for tokens (a new lease or a top-up) on its way. */
+interface Reservation {
+  verdict: Promise<Verdict>
+  startedAt: number
 }
 
 /** How long an isolate may hold reserved tokens before giving them back. */
@@ -28,72 +35,68 @@ export function leaseSize(limit: Limit): number {
 
 export class LeaseBook {
   readonly #leases = new Map<string, Lease>()
-  /** A lease being reserved: concurrent requests of one key wait for it rather than each reserving their own. */
-  readonly #reserving = new Map<string, Promise<Verdict>>()
+  /**
+   * One reservation per key at a time: requests that find no tokens wait for it rather than each
+   * reserving their own, and a lease never grows past its size.
+   */
+  readonly #reserving = new Map<string, Reservation>()
 
-  /** Spend one token of this key's lease, reserving a new lease (waiting on the object) when there is none. */
+  /** Spend one token of this key's lease, reserving tokens (waiting on the object) when there are none. */
   async take(name: string, limit: Limit, stub: () => CounterStub, now: number, background: (p: Promise<unknown>) => void): Promise<Verdict> {
-    for (let round = 0; ; round++) {
+    for (;;) {
       let lease = this.#leases.get(name)
       if (lease && lease.expiresAt <= now) {
-        if (lease.tokens > 0) background(stub().giveBack(limit, lease.tokens))
+        const unspent = lease.tokens
+        if (unspent > 0) background(Promise.resolve().then(() => stub().giveBack(limit, unspent)))
         this.#leases.delete(name)
         lease = undefined
       }
-      if (lease && lease.tokens > 0) return this.#spend(name, lease, limit, stub, background)
-      // No tokens here: reserve a lease (or join the reservation already under way), then spend from it.
-      let reserving = this.#reserving.get(name)
-      if (!reserving) {
-        reserving = this.#reserve(name, limit, stub, now)
-        this.#reserving.set(name, reserving)
-      }
-      const verdict = await reserving
-      if (verdict.granted === 0 || round > 0) {
+      if (lease && lease.tokens > 0) return this.#spend(name, lease, limit, stub, now, background)
+      // No tokens here. Other requests waiting on the same reservation may spend what it brings
+      // first: ask again until the counter itself has nothing left.
+      const verdict = await this.#reservation(name, limit, stub, now)
+      if (verdict.granted === 0) {
         const l = this.#leases.get(name)
-        if (l && l.tokens > 0) return this.#spend(name, l, limit, stub, background)
+        if (l && l.tokens > 0) return this.#spend(name, l, limit, stub, now, background)
         return { ...verdict, granted: 0, retryAfterSeconds: Math.max(1, verdict.retryAfterSeconds) }
       }
     }
   }
 
-  async #reserve(name: string, limit: Limit, stub: () => CounterStub, now: number): Promise<Verdict> {
-    try {
-      const verdict = await stub().take(limit, leaseSize(limit), true)
-      if (verdict.granted > 0) {
-        if (this.#leases.size >= MAX_LEASES) this.#leases.delete(this.#leases.keys().next().value as string)
-        const held = this.#leases.get(name)
-        if (held) {
-          held.tokens += verdict.granted
-          held.last = verdict
-        } else this.#leases.set(name, { tokens: verdict.granted, expiresAt: now + LEASE_TTL_MS, topping: false, last: verdict })
-      }
-      return verdict
-    } finally {
-      this.#reserving.delete(name)
+  /** The reservation under way for this key, or a new one for what the lease lacks of its size. */
+  #reservation(name: string, limit: Limit, stub: () => CounterStub, now: number): Promise<Verdict> {
+    const under = this.#reserving.get(name)
+    // One that has not come back within a lease's lifetime is given up on, so a lost reply does not hold the key.
+    if (under && now - under.startedAt < LEASE_TTL_MS) return under.verdict
+    const want = leaseSize(limit) - Math.max(0, this.#leases.get(name)?.tokens ?? 0)
+    const reservation: Reservation = { verdict: this.#reserve(name, limit, stub, want, now), startedAt: now }
+    this.#reserving.set(name, reservation)
+    const forget = () => {
+      if (this.#reserving.get(name) === reservation) this.#reserving.delete(name)
     }
+    reservation.verdict.then(forget, forget)
+    return reservation.verdict
   }
 
-  #spend(name: string, lease: Lease, limit: Limit, stub: () => CounterStub, background: (p: Promise<unknown>) => void): Verdict {
-    lease.tokens--
-    const size = leaseSize(limit)
-    if (!lease.topping && lease.tokens < size / 2) {
-      // Top up before it runs out, so the next requests do not wait on the object.
-      lease.topping = true
-      background(
-        stub()
-          .take(limit, size, true)
-          .then((v) => {
-            const current = this.#leases.get(name)
-            if (current === lease) {
-              lease.tokens += v.granted
-              lease.last = v
-            } else if (v.granted > 0) return stub().giveBack(limit, v.granted)
-          })
-          .finally(() => {
-            lease.topping = false
-          }),
-      )
+  async #reserve(name: string, limit: Limit, stub: () => CounterStub, want: number, now: number): Promise<Verdict> {
+    const verdict = await stub().take(limit, want, true)
+    if (verdict.granted > 0) {
+      const held = this.#leases.get(name)
+      if (held) {
+        held.tokens += verdict.granted
+        held.last = verdict
+      } else {
+        if (this.#leases.size >= MAX_LEASES) this.#leases.delete(this.#leases.keys().next().value as string)
+        this.#leases.set(name, { tokens: verdict.granted, expiresAt: now + LEASE_TTL_MS, last: verdict })
+      }
     }
+    return verdict
+  }
+
+  #spend(name: string, lease: Lease, limit: Limit, stub: () => CounterStub, now: number, background: (p: Promise<unknown>) => void): Verdict {
+    lease.tokens--
+    // Top up before it runs out, so the next requests do not wait on the object.
+    if (lease.tokens < leaseSize(limit) / 2 && !this.#reserving.has(name)) background(this.#reservation(name, limit, stub, now))
     return { ...lease.last, granted: 1, remaining: lease.last.remaining + lease.tokens, retryAfterSeconds: 0 }
   }
 }
