@@ -367,12 +367,12 @@ describe('QA overrides', () => {
 })
 
 describe('what the origin receives', () => {
-  it('the variant in X-Portico-Experiments, and the variant\'s pool, path prefix and headers', async () => {
+  it('the variant in X-Portico-Experiments (the client\'s own replaced), and the variant\'s pool, path prefix and headers', async () => {
     const name = fresh('origin')
     const bindings = abEnv(name, {
       variants: [{ name: 'v2', weight: 1, pool: 'canary', pathPrefix: '/v2', requestHeaders: { 'X-Feature': 'new-checkout', 'X-Other': '1' } }],
     })
-    const v = await visit(bindings, {}, '/cart?x=1')
+    const v = await visit(bindings, { 'x-portico-experiments': `${name}=forged` }, '/cart?x=1')
     expect(v.echo.url).toBe('/echo/canary/v2/cart?x=1')
     expect(v.told).toBe(`${name}=v2`)
     expect(v.echo.headers['x-feature']).toBe('new-checkout')
