@@ -7,6 +7,9 @@ export default defineConfig({
     include: ['test/e2e/**/*.test.ts'],
     environment: 'node',
     globalSetup: ['./test/e2e/global-setup.ts'],
+    // Portico in workerd writes one JSON line per request (README "Observability"): kept out of
+    // the test output.
+    onConsoleLog: (log) => !log.includes('"message":"request"'),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores on CI: one file at a time keeps timing-sensitive tests honest.

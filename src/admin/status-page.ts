@@ -17,10 +17,12 @@ header select,header button{font:inherit}
 main{padding:1rem 1.25rem;display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(420px,1fr))}
 section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:.75rem 1rem}
 section h2{font-size:.95rem;margin:0 0 .5rem}
+.wide{grid-column:1/-1}
 .tiles{grid-column:1/-1;display:flex;flex-wrap:wrap;gap:1rem}
 .tile{min-width:8rem}.tile b{display:block;font-size:1.4rem}
 table{border-collapse:collapse;width:100%;font-size:.85rem}
 td,th{padding:.2rem .4rem;border-bottom:1px solid #eef0f3;text-align:left;white-space:nowrap}
+.scroll{overflow-x:auto}td.wrap{white-space:normal;word-break:break-word;min-width:8rem}
 td.n,th.n{text-align:right}
 .dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;background:#9aa3b1}
 tr[data-state=up] .dot{background:#1f9d55}tr[data-state=down] .dot{background:#d64545}
@@ -68,11 +70,12 @@ const SCRIPT = `
     return tr;
   }
   function table(head, rows) {
-    var t = el('table'), thead = el('tr');
+    var box = el('div', null, { class: 'scroll' }), t = el('table'), thead = el('tr');
     head.forEach(function (h) { thead.appendChild(el('th', h)); });
     t.appendChild(thead);
     rows.forEach(function (r) { t.appendChild(r); });
-    return t;
+    box.appendChild(t);
+    return box;
   }
   function legend(names) {
     var d = el('div', null, { class: 'legend' });
@@ -90,7 +93,7 @@ const SCRIPT = `
     });
     max = max > 0 ? max * 1.1 : 1;
     var slot = (W - L) / Math.max(n, 1);
-    var y = function (v) { return H - B - (v / max) * (H - B - 4); };
+    var y = function (v) { return H - B - (v / max) * (H - B - 10); };
     for (var g = 0; g <= 2; g++) {
       var gv = (max / 2) * g;
       svg.appendChild(svgEl('line', { x1: L, x2: W, y1: y(gv), y2: y(gv), stroke: '#eef0f3' }));
@@ -104,8 +107,16 @@ const SCRIPT = `
     if (kind === 'line') {
       names.forEach(function (k) {
         var d = '';
-        points.forEach(function (p, i) { if (p[k] === null || p[k] === undefined) return; d += (d ? 'L' : 'M') + (L + slot * (i + 0.5)).toFixed(1) + ' ' + y(p[k]).toFixed(1); drawn++; });
+        var dots = [];
+        points.forEach(function (p, i) {
+          if (p[k] === null || p[k] === undefined) return;
+          var cx = (L + slot * (i + 0.5)).toFixed(1), cy = y(p[k]).toFixed(1);
+          d += (d ? 'L' : 'M') + cx + ' ' + cy;
+          dots.push(svgEl('circle', { cx: cx, cy: cy, r: 2, fill: COLORS[k], 'data-series': k, 'data-value': p[k] }));
+          drawn++;
+        });
         if (d) svg.appendChild(svgEl('path', { d: d, fill: 'none', stroke: COLORS[k], 'stroke-width': 1.5, 'data-series': k }));
+        dots.forEach(function (c) { svg.appendChild(c); });
       });
     } else {
       var bw = kind === 'stacked' ? slot * 0.8 : (slot * 0.8) / names.length;
@@ -142,9 +153,11 @@ const SCRIPT = `
         var state = !tracked ? 'untracked' : u.available ? 'up' : 'down';
         var mine = seen[u.key] || { requests: 0, errors: 0, latencyMs: {} };
         var status = el('span'); status.appendChild(el('span', null, { class: 'dot' })); status.appendChild(document.createTextNode(' ' + state));
-        return row([status, u.key, u.latencyEwmaMs === undefined || u.latencyEwmaMs === null ? '–' : ms(u.latencyEwmaMs), u.consecutiveFailures === undefined ? '–' : u.consecutiveFailures, u.lastFailure || '', mine.requests, mine.errors, ms(mine.latencyMs.p95)], { 'data-upstream': u.key, 'data-state': state });
+        var tr = row([status, u.key, u.latencyEwmaMs === undefined || u.latencyEwmaMs === null ? '–' : ms(u.latencyEwmaMs), u.consecutiveFailures === undefined ? '–' : u.consecutiveFailures, mine.requests, mine.errors, ms(mine.latencyMs.p95), u.lastFailure || ''], { 'data-upstream': u.key, 'data-state': state });
+        tr.lastChild.className = 'wrap';
+        return tr;
       });
-      box.appendChild(table(['State', 'Upstream', 'Latency (EWMA)', 'Failures in a row', 'Last failure', 'Requests', 'Errors', 'p95'], rows));
+      box.appendChild(table(['State', 'Upstream', 'Latency (EWMA)', 'Failures in a row', 'Requests', 'Errors', 'p95', 'Last failure'], rows));
     });
   }
   function experiments(m) {
@@ -225,7 +238,7 @@ export function statusPage(nonce: string): string {
 <main>
 <section class="tiles" id="tiles"></section>
 ${charts.join('\n')}
-<section><h2>Upstream health</h2><div id="health"></div></section>
+<section class="wide"><h2>Upstream health</h2><div id="health"></div></section>
 <section><h2>Experiments</h2><div id="experiments"></div></section>
 <section><h2>Rate limits</h2><div id="ratelimits"></div></section>
 <section><h2>Routes</h2><div id="routes"></div></section>

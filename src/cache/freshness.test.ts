@@ -215,9 +215,14 @@ describe('staleness', () => {
     expect(st({ 'cache-control': 'max-age=60, stale-if-error=bad' }, 0, 300).staleIfError).toBe(300)
   })
 
-  it.each(['must-revalidate', 'proxy-revalidate', 's-maxage=60'])('forbids serving stale with %s (RFC 9111 section 4.2.4)', (directive) => {
+  it.each(['must-revalidate', 'proxy-revalidate'])('forbids serving stale with %s (RFC 9111 section 4.2.4)', (directive) => {
     const s = st({ 'cache-control': `max-age=60, ${directive}, stale-while-revalidate=30, stale-if-error=600` }, 0, 300)
     expect(s).toMatchObject({ mustRevalidate: true, staleWhileRevalidate: 0, staleIfError: 0 })
+  })
+
+  it('forbids stale with s-maxage unless the origin grants stale-while-revalidate or stale-if-error explicitly (RFC 5861)', () => {
+    expect(st({ 'cache-control': 's-maxage=60' }, 0, 300)).toMatchObject({ mustRevalidate: true, staleWhileRevalidate: 0, staleIfError: 0 })
+    expect(st({ 'cache-control': 's-maxage=60, stale-while-revalidate=30, stale-if-error=600' }, 0, 300)).toMatchObject({ staleWhileRevalidate: 30, staleIfError: 600 })
   })
 
   it('marks an unqualified no-cache for revalidation on every use, a qualified one not', () => {

@@ -101,14 +101,22 @@ export function staleness(r: StoredTimes, policy: FreshnessPolicy, now: number, 
   const lifetime = freshnessLifetime(r, policy)
   const age = currentAge(r, now)
   const d = r.directives
-  const mustRevalidate = d.directives.has('must-revalidate') || d.directives.has('proxy-revalidate') || d.directives.has('s-maxage')
   const swr = seconds(d, 'stale-while-revalidate')
   const sie = seconds(d, 'stale-if-error')
+  const explicitSwr = swr !== undefined && !Number.isNaN(swr)
+  const explicitSie = sie !== undefined && !Number.isNaN(sie)
+  // must-revalidate and proxy-revalidate forbid stale outright. s-maxage implies proxy-revalidate
+  // (RFC 9111 section 5.2.2.10), but an origin that also sends stale-while-revalidate or
+  // stale-if-error (RFC 5861) grants this cache exactly that permission, as CDNs read
+  // "s-maxage=60, stale-while-revalidate=30".
+  const explicit = d.directives.has('must-revalidate') || d.directives.has('proxy-revalidate')
+  const impliedByShared = d.directives.has('s-maxage')
+  const mustRevalidate = explicit || impliedByShared
   return {
     ttl: lifetime - age,
     fresh: lifetime > age,
-    staleWhileRevalidate: mustRevalidate || swr === undefined || Number.isNaN(swr) ? 0 : swr,
-    staleIfError: mustRevalidate ? 0 : sie !== undefined && !Number.isNaN(sie) ? sie : defaultStaleIfError,
+    staleWhileRevalidate: explicit || !explicitSwr ? 0 : (swr as number),
+    staleIfError: explicit ? 0 : explicitSie ? (sie as number) : impliedByShared ? 0 : defaultStaleIfError,
     mustRevalidate,
     // no-cache="field" only keeps those fields out of storage (RFC 9111 section 5.2.2.4).
     noCache: d.directives.get('no-cache') === true,

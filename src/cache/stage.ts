@@ -92,7 +92,7 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
       (limits.minFresh === undefined || st.ttl >= limits.minFresh)
     if (clientAccepts && st.fresh) return fromStorage(found.tier.name === 'kv' ? 'kv' : undefined)
     if (clientAccepts && !st.mustRevalidate && limits.maxStale !== undefined && -st.ttl <= limits.maxStale) return fromStorage('max-stale')
-    if (clientAccepts && !st.mustRevalidate && -st.ttl <= st.staleWhileRevalidate) {
+    if (clientAccepts && st.staleWhileRevalidate > 0 && -st.ttl <= st.staleWhileRevalidate) {
       revalidateInBackground(req, url, primaryKey, found, policy, origin, tiers, io)
       return fromStorage('stale-while-revalidate')
     }
