@@ -76,7 +76,7 @@ describe('status page in a browser', () => {
   })
 
   it('draws the charts from the metrics: bars for requests and errors, lines for latency, cache hits', async () => {
-    await page.waitForFunction(() => Number(document.querySelector('svg[data-chart=requests]')?.getAttribute('data-points') ?? 0) > 0, undefined, { timeout: 10_000 })
+    await expect.poll(async () => Number(await page.locator('svg[data-chart=requests]').getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThan(0)
     const bars = await page.locator('svg[data-chart=requests] rect.bar[data-series=requests]').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-value'))))
     expect(bars.reduce((s, v) => s + v, 0)).toBeGreaterThanOrEqual(19)
     expect(await page.locator('svg[data-chart=requests] rect.bar[data-series=errors]').count()).toBeGreaterThan(0)
