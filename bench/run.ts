@@ -3,7 +3,7 @@
 // would, starts every server on loopback (origins and load generator on one core, the proxy on the
 // other), runs every row once per repetition in turn, and writes bench/results/latest.{json,md}.
 //
-//   npm run bench                      # 5 s per row, 3 repetitions (about 7 minutes)
+//   npm run bench                      # 5 s per row, 3 repetitions (about 8 minutes)
 //   npm run bench -- --quick           # 2 s per row, 1 repetition (results to partial.*.tmp)
 //   npm run bench -- --only forward,routes-10000 --reps 5 --duration 3 --connections 64 --tool autocannon
 import { readFileSync } from 'node:fs'
@@ -253,6 +253,7 @@ function withBaselines(ids: readonly string[]): string[] {
 
 function wholeNumber(name: string, value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1; got ${value}`)
-  return n
+  if (Number.isInteger(n) && n >= 1) return n
+  console.error(`--${name} must be a whole number ≥ 1; got ${value}`)
+  process.exit(2)
 }
