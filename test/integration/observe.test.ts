@@ -221,6 +221,33 @@ describe('metrics', () => {
     expect(report.rateLimits.find((r) => r.rule === rule)).toEqual({ rule, rejected: 2, logged: 0, failedOpen: 0, failedClosed: 0 })
   })
 
+  it('count A/B exposures per experiment and variant, as the log lines name them', async () => {
+    const route = unique('ab')
+    const experiment = unique('exp')
+    const bindings = metricsEnv(
+      {
+        routes: [{ name: route, upstream: ORIGIN_URL }],
+        experiments: { [experiment]: { routes: [route], secret: { secret: 'AB_SECRET' }, variants: [{ name: 'a', weight: 50 }, { name: 'b', weight: 50 }] } },
+      },
+      { AB_SECRET: 'observe-ab-secret-0123456789abcdef' },
+    )
+    const visits = 40 // new visitors: no cookie, so each is placed by the hash
+    for (let i = 0; i < visits; i++) await through('https://www.example.com/echo', bindings)
+    const labels = requestLines().map((l) => l.variant)
+    expect(labels.every((l) => l === `${experiment}=a` || l === `${experiment}=b`)).toBe(true)
+    const res = await worker.fetch(new Request('https://www.example.com/_portico/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }), bindings)
+    const report = (await res.json()) as MetricsReport
+    const split = report.experiments.find((e) => e.name === experiment)
+    expect(split?.exposures).toBe(visits)
+    const a = labels.filter((l) => l === `${experiment}=a`).length
+    expect(split?.variants).toEqual([
+      { name: 'a', exposures: a, share: a / visits },
+      { name: 'b', exposures: visits - a, share: (visits - a) / visits },
+    ])
+    expect(a).toBeGreaterThan(0)
+    expect(a).toBeLessThan(visits)
+  })
+
   it('are not kept without the PORTICO_METRICS binding, and the API says so', async () => {
     const bindings = withConfig({ routes: [{ upstream: ORIGIN_URL }] }, { ADMIN_TOKEN: TOKEN })
     await through('https://www.example.com/echo', bindings)
