@@ -9,6 +9,7 @@ import { applyHeaderOps, forwardWithRetries, isLoop, takeMaxForwards, viaProtoco
 import { problem } from './http/problem.ts'
 import { beginJourney, recordJourney, requestIdFor } from './observe/index.ts'
 import { fillTemplate, routingHost } from './routing/index.ts'
+import { answerEarly, checkAccess, filterRequest, limitRequest, normaliseUrl, requestForOrigin, secureResponse } from './security/index.ts'
 
 /** Methods a proxy answers 405 to by default: TRACE reflects credentials, CONNECT opens tunnels. */
 const REFUSED_METHODS = new Set(['TRACE', 'CONNECT'])
@@ -24,12 +25,11 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   const loaded = loadConfig(env)
   if (!loaded.ok) return configInvalid(loaded.errors, req)
   const config = loaded.config
-  const url = new URL(req.url)
   const accept = req.headers.get('accept')
   const requestId = requestIdFor(req.headers.get(config.requestId.header), config.requestId.acceptIncoming, () => crypto.randomUUID())
   const journey = await beginJourney(req, requestId, config.observability, env.ADMIN_TOKEN) // the stages fill it; logged at the end
   let rateHeaders: Array<[string, string]> = []
-  const done = (res: Response, route?: CompiledRoute) => recordJourney(finish(res, config, requestId, route, rateHeaders), journey, { env, ctx, policy: config.observability })
+  const done = (res: Response, route?: CompiledRoute) => recordJourney(finish(res, req, config, requestId, route, rateHeaders), journey, { env, ctx, policy: config.observability })
 
   if (REFUSED_METHODS.has(req.method) && !(req.method === 'TRACE' && config.forwarding.allowTrace)) {
     return done(problem(405, 'method-refused', { detail: `${req.method} is not forwarded by this proxy.`, accept, headers: { Allow: ALLOW_ALL } }))
@@ -37,6 +37,9 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   if (isLoop(req.headers.get('via'), config.forwarding.via)) {
     return done(problem(508, 'loop-detected', { detail: 'This request has already passed through this proxy.', accept }))
   }
+  const normal = normaliseUrl(req, config.paths) // from here on, the one path routing, access, cache and origin see
+  if (normal.stop) return done(normal.stop)
+  const url = normal.url
 
   const found = config.table.match({ method: req.method, host: routingHost(url), path: url.pathname, headers: req.headers })
   if (found.kind === 'none') return done(problem(404, 'no-route', { detail: 'No route serves this host and path.', accept }))
@@ -45,10 +48,15 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   }
   const { route, params } = found
   journey.route = route.name
+  const early = answerEarly(req, url, route.shield, route.cors) // http → https, CORS preflight
+  if (early) return done(early, route)
+  const access = await checkAccess(req, route.access, Date.now())
+  if (access.stop) return done(access.stop, route)
 
-  const limited = await checkRateLimits(req, route.rateLimits, { env, ctx, clientIp: req.headers.get('cf-connecting-ip') ?? undefined, path: url.pathname, journey, claims: undefined })
+  const limited = await checkRateLimits(req, route.rateLimits, { env, ctx, clientIp: req.headers.get('cf-connecting-ip') ?? undefined, path: url.pathname, journey, claims: access.claims })
   rateHeaders = limited.headers
-  if (limited.stop) return done(limited.stop, route)
+  const stop = limited.stop ?? limitRequest(req, route.limits) ?? (await filterRequest(req, url, route.filter, requestId))
+  if (stop) return done(stop, route)
   const action = route.action
 
   if (action.kind === 'redirect') {
@@ -59,11 +67,11 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     return done(new Response(req.method === 'HEAD' ? null : action.body, { status: action.status, headers: action.headers.map(([k, val]) => [k, val]) }), route)
   }
 
-  let outgoing = req
+  let outgoing = requestForOrigin(req, url, config.forwarding.strippedRequestHeaders, access, route.limits)
   if ((req.method === 'OPTIONS' || req.method === 'TRACE') && req.headers.has('max-forwards')) {
-    const headers = new Headers(req.headers) // Max-Forwards is decremented on this copy
+    const headers = new Headers(outgoing.headers) // Max-Forwards is decremented on this copy
     if (takeMaxForwards(req.method, headers)) return done(answerLastHop(req), route)
-    outgoing = new Request(req, { headers })
+    outgoing = new Request(outgoing, { headers })
   }
 
   const client: ClientFacts = {
@@ -72,7 +80,7 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     host: url.host,
     protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
   }
-  const variant = await assignVariants(req, url, route.experiments, { env, ctx, claims: undefined })
+  const variant = await assignVariants(req, url, route.experiments, { env, ctx, claims: access.claims })
   journey.variant = variant.label
   const forward = (r: Request) => forwardWithRetries({ req: r, url, action: withVariant(action, variant), params, client, requestId, config, env, ctx, journey })
   journey.cacheStartedAt = Date.now()
@@ -80,9 +88,10 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   return done(showVariant(compressBody(req, res, action.compress), variant), route)
 }
 
-/** Every response carries the request id, rate-limit headers when asked for, and the route's response header edits. */
-function finish(res: Response, config: CompiledConfig, requestId: string, route?: CompiledRoute, extra: ReadonlyArray<[string, string]> = []): Response {
+/** Every response carries the request id, rate-limit headers when asked for, the route's security headers and its response header edits. */
+function finish(res: Response, req: Request, config: CompiledConfig, requestId: string, route?: CompiledRoute, extra: ReadonlyArray<[string, string]> = []): Response {
   res.headers.set(config.requestId.header, requestId)
+  if (route) secureResponse(res, req, route.shield, route.cors)
   for (const [name, value] of extra) res.headers.set(name, value)
   if (route) applyHeaderOps(res.headers, route.responseHeaders)
   return res

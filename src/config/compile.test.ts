@@ -261,7 +261,13 @@ describe('compileConfig: the compiled form', () => {
 
   it('applies the documented forwarding and request-id defaults', () => {
     const config = compiled({ routes: [{ upstream: U }] })
-    expect(config.forwarding).toEqual({ trustIncoming: false, via: 'portico', hiddenResponseHeaders: ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version'], allowTrace: false })
+    expect(config.forwarding).toEqual({
+      trustIncoming: false,
+      via: 'portico',
+      hiddenResponseHeaders: ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version'],
+      allowTrace: false,
+      strippedRequestHeaders: expect.arrayContaining(['x-original-url', 'x-http-method-override']),
+    })
     expect(config.requestId).toEqual({ header: 'x-request-id', acceptIncoming: true })
     expect(proxyAction(config).timeouts).toEqual({ firstByteMs: DEFAULT_FIRST_BYTE_MS, totalMs: undefined })
     expect(proxyAction(config).host).toBe('origin')

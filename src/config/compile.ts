@@ -8,6 +8,7 @@ import { compileCompression, type CompressionPolicy } from '../compress/policy.t
 import { RATE_LIMITER_BINDING, compileRule, type RateRule } from '../ratelimit/policy.ts'
 import { compileObservability, type ObservabilityPolicy } from '../observe/policy.ts'
 import { DEFAULT_ASSIGNMENT_TTL_SECONDS, EXPERIMENTS_KV_BINDING, type CompiledExperiment } from '../experiments/policy.ts'
+import { compileOriginSignature, compilePathPolicy, compileRouteSecurity, strippedRequestHeaders, type PathPolicy, type RouteSecurity, type SignaturePolicy } from '../security/index.ts'
 import { HEALTH_BINDING, compilePool, compileRetries, upstreamKey, type CompiledPool, type RetryPolicy, type Upstream } from './compile-pool.ts'
 import {
   PorticoConfig,
@@ -49,13 +50,16 @@ export type RouteAction =
       cache: CachePolicy | undefined
       /** Undefined: this route does not compress. */
       compress: CompressionPolicy | undefined
+      /** Undefined: requests to the origin are not signed. */
+      originSignature?: SignaturePolicy
       /** Prefix before the rewritten path (an experiment variant's pathPrefix). */
       pathPrefix?: string
     }
   | { kind: 'redirect'; to: string; status: number }
   | { kind: 'respond'; status: number; body: string; headers: ReadonlyArray<readonly [string, string]> }
 
-export interface CompiledRoute {
+/** The security fields (access, limits, filter, shield, cors) are set once the route is compiled. */
+export interface CompiledRoute extends Partial<RouteSecurity> {
   index: number
   name: string
   match: RouteMatch
@@ -76,8 +80,11 @@ export interface CompiledConfig {
     via: string | false
     hiddenResponseHeaders: readonly string[]
     allowTrace: boolean
+    /** Lower-case request headers removed before anything else sees the request. */
+    strippedRequestHeaders: readonly string[]
   }
   requestId: { header: string; acceptIncoming: boolean }
+  paths: PathPolicy
   observability: ObservabilityPolicy
 }
 
@@ -196,7 +203,7 @@ class Compiler {
     if (needsHealth && this.bindings.hasDurableObject && !this.bindings.hasDurableObject(HEALTH_BINDING)) {
       this.fail('pools', `pools of two or more upstreams keep health in a Durable Object: add the ${HEALTH_BINDING} binding and migration to wrangler.toml (see README "Deployment")`)
     }
-    const routes = this.cfg.routes.map((r, i) => this.route(r, i))
+    const routes = this.cfg.routes.map((r, i) => this.secure(this.route(r, i), r, i))
     this.experiments(routes)
     if (this.errors.length > 0) return { ok: false, errors: this.errors, warnings: this.warnings }
     const table = this.table(routes)
@@ -210,11 +217,13 @@ class Compiler {
         via: fwd.via ?? 'portico',
         hiddenResponseHeaders: [...DEFAULT_HIDDEN_RESPONSE_HEADERS, ...(fwd.hideResponseHeaders ?? []).map((h) => h.toLowerCase())],
         allowTrace: fwd.allowTrace ?? false,
+        strippedRequestHeaders: strippedRequestHeaders(fwd.stripRequestHeaders, fwd.keepRequestHeaders).strip,
       },
       requestId: {
         header: (this.cfg.requestId?.header ?? 'X-Request-Id').toLowerCase(),
         acceptIncoming: this.cfg.requestId?.acceptIncoming ?? true,
       },
+      paths: compilePathPolicy(this.cfg.paths),
       observability: this.observability,
     }
     return { ok: true, config, warnings: this.warnings }
@@ -447,6 +456,32 @@ class Compiler {
       return ''
     }
     return secret
+  }
+
+  /**
+   * The route's security settings (src/security), the origin signature on its forwarding, and on
+   * a caching route the cache key extended by every header that changes the origin's answer
+   * without being stripped: kept override headers, and the forwarding headers when trusted.
+   */
+  secure(route: CompiledRoute, r: RouteConfig, index: number): CompiledRoute {
+    const at = `routes[${index}]`
+    const defaults = this.cfg.defaults ?? {}
+    const ctx = {
+      fail: (path: string, message: string) => {
+        if (!this.errors.some((e) => e.path === path && e.message === message)) this.fail(path, message)
+      },
+      secret: (name: string, path: string) => this.headerValue({ secret: name }, path.replace(/\.secret$/, ''), 0),
+    }
+    const security: RouteSecurity = compileRouteSecurity(defaults, r, at, ctx)
+    const action = route.action
+    if (action.kind === 'proxy') {
+      action.originSignature = compileOriginSignature(defaults.shield, r.shield, at, ctx)
+      const fwd = this.cfg.forwarding ?? {}
+      const keyed = [...strippedRequestHeaders(fwd.stripRequestHeaders, fwd.keepRequestHeaders).kept, ...(fwd.trustIncoming ? ['x-forwarded-host', 'x-forwarded-proto'] : [])]
+      const cache = action.cache
+      if (cache && keyed.length > 0) action.cache = { ...cache, key: { ...cache.key, headers: [...new Set([...cache.key.headers, ...keyed])] } }
+    }
+    return Object.assign(route, security)
   }
 
   table(routes: CompiledRoute[]): RouteTable<CompiledRoute> {

@@ -317,6 +317,152 @@ export const RateLimitRule = v.strictObject({
   timeoutMs: v.optional(described(wholeNumber(10, 10_000, 'milliseconds'), 'How long to wait for the counter before onError applies. Default 1000.')),
 })
 
+const enabledField = (what: string) => v.optional(described(v.boolean(), `Default true when a ${what} table is given; false turns off ${what} settings inherited from defaults.`))
+const secretsByName = (what: string) =>
+  v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(128), v.regex(/^[^:\s]+$/, `${what} must not contain ":" or spaces`)), SecretRef)
+const ipList = (what: string) => v.optional(described(v.array(v.string()), what))
+const countryList = (what: string) =>
+  v.optional(described(v.array(v.pipe(v.string(), v.toUpperCase(), v.regex(/^[A-Z][A-Z0-9]$/, 'must be a two-letter country code such as "DE" (ISO 3166-1 alpha-2; "T1" is Tor, "XX" unknown)'))), what))
+
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512'] as const
+
+export const JwtIssuer = v.strictObject({
+  issuer: described(v.pipe(v.string(), v.minLength(1)), 'The exact "iss" claim of this issuer\'s tokens, e.g. "https://auth.example.com/".'),
+  audience: v.optional(described(v.union([v.string(), v.array(v.string())]), 'Accepted "aud" values: a token must name one of them. Default: no audience check (set one: a token for another API of the same issuer would pass otherwise).')),
+  algorithms: described(
+    v.pipe(v.array(v.picklist(JWT_ALGORITHMS, `must be one of ${JWT_ALGORITHMS.join(', ')} ("none" is never accepted)`)), v.minLength(1, 'must name the algorithms this issuer signs with')),
+    'Algorithms accepted from this issuer, pinned: a token with any other "alg" is refused. Asymmetric ones need jwksUrl, HS* need secret; one issuer cannot mix them (algorithm confusion).',
+  ),
+  jwksUrl: v.optional(described(httpUrl, 'Where the issuer publishes its public keys (JWK Set). Fetched and kept per isolate for the response\'s Cache-Control max-age, between 60 s and 24 h (10 min without one).')),
+  secret: v.optional(described(SecretRef, 'HMAC key for HS256/384/512, from a Worker secret; at least 32 bytes.')),
+})
+
+export const AccessSettings = v.strictObject({
+  enabled: enabledField('access'),
+  ip: v.optional(
+    described(
+      v.strictObject({
+        allow: ipList('Client addresses allowed (IPv4, IPv6, CIDR such as "203.0.113.0/24", "2001:db8::/32"); when set, every other address gets 403.'),
+        deny: ipList('Client addresses refused with 403; checked before allow.'),
+      }),
+      'Client address rules, on CF-Connecting-IP. IPv4 rules also match IPv4-mapped IPv6 addresses (::ffff:a.b.c.d).',
+    ),
+  ),
+  countries: v.optional(
+    described(
+      v.strictObject({
+        allow: countryList('Countries allowed (request.cf.country); when set, every other country, and an unknown one, gets 403.'),
+        deny: countryList('Countries refused with 403.'),
+      }),
+      'Country rules, from Cloudflare\'s geolocation of the client (request.cf.country).',
+    ),
+  ),
+  jwt: v.optional(
+    described(
+      v.strictObject({
+        issuers: described(v.pipe(v.array(JwtIssuer), v.minLength(1)), 'Issuers whose tokens are accepted; a token is checked with the keys and algorithms of the issuer its "iss" names.'),
+        cookie: v.optional(described(v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/)), 'Also take the token from this cookie when there is no Authorization: Bearer header.')),
+        clockSkewSeconds: v.optional(described(wholeNumber(0, 300, 'seconds'), 'Tolerance for exp and nbf, for clocks that disagree. Default 60.')),
+        forwardClaims: v.optional(described(v.record(v.pipe(v.string(), v.minLength(1)), headerName), 'Claims sent to the origin as request headers, e.g. { "sub": "X-User-Id" }. A client\'s own headers of these names are always removed.')),
+      }),
+      'JSON Web Tokens (Authorization: Bearer). exp is required; nbf, iss and aud are checked.',
+    ),
+  ),
+  apiKeys: v.optional(
+    described(
+      v.strictObject({
+        header: v.optional(described(headerName, 'Request header carrying the key. Default "X-Api-Key".')),
+        keys: described(secretsByName('a key name'), 'Key name → { "secret": "NAME" }. The name of the matching key goes to the origin in X-Api-Key-Name; the key itself is removed.'),
+      }),
+      'API keys, compared in constant time.',
+    ),
+  ),
+  basicAuth: v.optional(
+    described(
+      v.strictObject({
+        realm: v.optional(described(v.pipe(v.string(), v.regex(/^[^"\\\r\n]*$/, 'must not contain quotes or backslashes')), 'Realm in WWW-Authenticate. Default "Portico".')),
+        users: described(secretsByName('a user name'), 'User name → { "secret": "NAME" } holding the password. The user goes to the origin in X-Authenticated-User; the Authorization header is removed.'),
+      }),
+      'HTTP Basic authentication (RFC 7617), compared in constant time. Use only over https.',
+    ),
+  ),
+})
+
+export const LimitsSettings = v.strictObject({
+  enabled: v.optional(described(v.boolean(), 'Limits apply to every route by default; false turns them off for this route.')),
+  maxUrlBytes: v.optional(described(wholeNumber(64, 65_536, 'bytes'), 'Longest request target (path and query) accepted; longer gets 414. Default 8192.')),
+  maxHeaderCount: v.optional(described(wholeNumber(1, 1000, 'headers'), 'Most request header fields accepted; more gets 431. Default 100.')),
+  maxHeaderBytes: v.optional(described(wholeNumber(1024, 1_048_576, 'bytes'), 'Largest total of request header names and values (plus 4 per field); larger gets 431. Default 32768.')),
+  maxBodyBytes: v.optional(described(wholeNumber(0, 4_294_967_296, 'bytes'), 'Largest request body: a larger Content-Length gets 413 at once; a body without one is counted as it streams and cut off (413) past the limit. Default: no limit of Portico\'s own.')),
+  methods: v.optional(described(v.pipe(v.array(v.pipe(v.string(), v.toUpperCase(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Z]+$/, 'must be an HTTP method'))), v.minLength(1)), 'Methods accepted; any other gets 405 with Allow. Default: any.')),
+})
+
+export const FilterRuleSettings = v.strictObject({
+  id: described(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')), 'Names the rule in logs.'),
+  in: v.optional(described(v.pipe(v.array(v.string()), v.minLength(1)), 'What the rule looks at: "path", "query", "body" (the first bodyPrefixBytes), "headers" (every header as "name: value" lines) or "header:Name". Default ["path", "query", "body"].')),
+  pattern: described(v.pipe(v.string(), v.minLength(1)), 'RE2 regular expression, searched anywhere in the (percent-decoded) text; matching is linear in time. No backreferences or lookaround.'),
+  caseSensitive: v.optional(described(v.boolean(), 'Default false.')),
+  mode: v.optional(described(v.picklist(['block', 'log']), 'Override the filter\'s mode for this rule.')),
+})
+
+export const FilterSettings = v.strictObject({
+  enabled: enabledField('filter'),
+  mode: v.optional(described(v.picklist(['block', 'log'], 'must be "block" or "log"'), '"block": a match gets 403; "log": a match is logged and the request goes on (to tune rules before they block). Default "block".')),
+  bundled: v.optional(described(v.array(v.picklist(['sqli', 'xss'], 'must be "sqli" or "xss"')), 'Bundled rule sets to run: "sqli" (SQL injection probes), "xss" (cross-site scripting probes). Default none.')),
+  rules: v.optional(described(v.array(FilterRuleSettings), 'Your own rules, checked after the bundled ones.')),
+  bodyPrefixBytes: v.optional(described(wholeNumber(0, 65_536, 'bytes'), 'How much of a request body the rules see (the rest streams on unread). 0: bodies are not inspected. Default 8192.')),
+})
+
+export const ShieldSettings = v.strictObject({
+  enabled: enabledField('shield'),
+  httpsRedirect: v.optional(described(v.boolean(), 'Redirect plain-http requests to https (301 for GET/HEAD, 308 otherwise). Default true.')),
+  hsts: v.optional(
+    described(
+      v.union([
+        v.literal(false),
+        v.strictObject({
+          maxAgeSeconds: v.optional(described(wholeNumber(0, 63_072_000, 'seconds'), 'Default 31536000 (one year).')),
+          includeSubDomains: v.optional(described(v.boolean(), 'Default false: it binds every subdomain of the host to https.')),
+          preload: v.optional(described(v.boolean(), 'Default false.')),
+        }),
+      ]),
+      'Strict-Transport-Security on https responses (RFC 6797). false: not sent. Default { maxAgeSeconds = 31536000 }.',
+    ),
+  ),
+  securityHeaders: v.optional(
+    described(
+      v.union([v.literal(false), v.record(headerName, v.union([v.string(), v.literal(false)]))]),
+      'Response headers set when the origin did not set them, merged over the defaults (X-Content-Type-Options: nosniff, X-Frame-Options: SAMEORIGIN, Referrer-Policy: strict-origin-when-cross-origin, X-Permitted-Cross-Domain-Policies: none, X-XSS-Protection: 0). A header set to false is not sent; false: none.',
+    ),
+  ),
+  originSignature: v.optional(
+    described(
+      v.strictObject({
+        secret: described(SecretRef, 'HMAC key shared with the origin, from a Worker secret.'),
+        header: v.optional(described(headerName, 'Default "Portico-Signature".')),
+      }),
+      'Sign each request to the origin (HMAC-SHA-256 over time, method and path) so the origin can refuse traffic that did not come through Portico. See README "Origin verification".',
+    ),
+  ),
+})
+
+export const CorsSettings = v.strictObject({
+  enabled: enabledField('cors'),
+  origins: described(v.pipe(v.array(v.pipe(v.string(), v.toLowerCase(), v.regex(/^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?)$/, 'must be "*" or an origin such as "https://app.example.com" or "https://*.example.com"'))), v.minLength(1)), 'Origins allowed to read responses: exact, "https://*.example.com" (subdomains), or "*".'),
+  methods: v.optional(described(v.array(v.pipe(v.string(), v.toUpperCase())), 'Methods allowed in preflights. Default ["GET", "HEAD", "POST"].')),
+  allowHeaders: v.optional(described(v.array(headerName), 'Request headers allowed in preflights. Default: those the preflight asks for.')),
+  exposeHeaders: v.optional(described(v.array(headerName), 'Response headers scripts may read. Default none beyond the CORS-safelisted ones.')),
+  credentials: v.optional(described(v.boolean(), 'Allow cookies and credentials (then "*" cannot be used). Default false.')),
+  maxAgeSeconds: v.optional(described(wholeNumber(0, 86_400, 'seconds'), 'How long browsers may keep a preflight answer. Default 600.')),
+})
+
+export const PathSettings = v.strictObject({
+  normalise: v.optional(described(v.boolean(), 'Normalise every request path before routing: decode percent-encoded unreserved characters, remove dot-segments, merge slashes, refuse malformed escapes. Default true.')),
+  mergeSlashes: v.optional(described(v.boolean(), '"//" becomes "/". Default true.')),
+  encodedSlashes: v.optional(described(v.picklist(['reject', 'keep', 'decode'], 'must be "reject", "keep" or "decode"'), '%2F and %5C in a path: "reject" (400), "keep" (stay encoded: part of a segment, not a separator) or "decode" (become "/"). Default "reject".')),
+  doubleEncoding: v.optional(described(v.picklist(['reject', 'keep'], 'must be "reject" or "keep"'), '"%25" followed by two hex digits (such as %252e): "reject" (400) or "keep". Default "reject".')),
+})
+
 /** Settings a route inherits from `defaults` unless it sets them itself. */
 const inheritable = {
   host: v.optional(HostMode),
@@ -327,6 +473,11 @@ const inheritable = {
   cache: v.optional(described(CacheSettings, 'HTTP caching (RFC 9111) of this route\'s responses.')),
   compress: v.optional(described(CompressSettings, 'On-the-fly compression of this route\'s responses.')),
   rateLimits: v.optional(described(v.array(RateLimitRule), 'Rate limits; those in defaults apply to every route as well as its own.')),
+  access: v.optional(described(AccessSettings, 'Who may use this route: client address, country, and credentials (JWT, API key, Basic); any one configured credential suffices.')),
+  limits: v.optional(described(LimitsSettings, 'Request size limits and allowed methods. On for every route with the defaults.')),
+  filter: v.optional(described(FilterSettings, 'Request filtering rules, bundled (SQL injection, XSS) and your own.')),
+  shield: v.optional(described(ShieldSettings, 'HTTPS redirect, HSTS, security response headers and the origin signature.')),
+  cors: v.optional(described(CorsSettings, 'Cross-origin resource sharing: preflights answered by Portico, Access-Control-* headers on responses.')),
 }
 
 export const Route = v.strictObject({
@@ -358,6 +509,12 @@ export const Forwarding = v.strictObject({
     described(v.array(headerName), 'Origin response headers to remove, added to the defaults (Server, X-Powered-By, X-AspNet-Version, X-AspNetMvc-Version).'),
   ),
   allowTrace: v.optional(described(v.boolean(), 'Forward TRACE requests. Default false (405): TRACE reflects credentials.')),
+  stripRequestHeaders: v.optional(
+    described(v.array(headerName), 'Request headers removed before routing, in addition to the defaults (X-Original-URL, X-Rewrite-URL, X-HTTP-Method-Override and others that change what an origin answers without being in the cache key).'),
+  ),
+  keepRequestHeaders: v.optional(
+    described(v.array(headerName), 'Headers of the default strip list to pass on after all; on routes that cache, each kept header joins the cache key.'),
+  ),
 })
 
 export const ExperimentVariant = v.strictObject({
@@ -420,6 +577,7 @@ export const PorticoConfig = v.strictObject({
   pools: v.optional(described(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, 'pool names use letters, digits, - and _')), Pool), 'Named pools of origins that routes refer to.')),
   defaults: v.optional(described(v.strictObject(inheritable), 'Settings every route inherits unless it sets its own.')),
   forwarding: v.optional(Forwarding),
+  paths: v.optional(described(PathSettings, 'How every request path is normalised before routing, access checks, caching and forwarding.')),
   experiments: v.optional(
     described(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'experiment names use 1-64 letters, digits, - and _')), Experiment), 'Sticky A/B tests and canary releases, by name.'),
   ),
@@ -444,6 +602,12 @@ export type PoolConfig = v.InferOutput<typeof Pool>
 export type RetriesConfig = v.InferOutput<typeof Retries>
 export type CacheSettingsConfig = v.InferOutput<typeof CacheSettings>
 export type CompressSettingsConfig = v.InferOutput<typeof CompressSettings>
+export type AccessSettingsConfig = v.InferOutput<typeof AccessSettings>
+export type LimitsSettingsConfig = v.InferOutput<typeof LimitsSettings>
+export type FilterSettingsConfig = v.InferOutput<typeof FilterSettings>
+export type ShieldSettingsConfig = v.InferOutput<typeof ShieldSettings>
+export type CorsSettingsConfig = v.InferOutput<typeof CorsSettings>
+export type PathSettingsConfig = v.InferOutput<typeof PathSettings>
 export type RateLimitRuleConfig = v.InferOutput<typeof RateLimitRule>
 export type ObservabilityConfig = v.InferOutput<typeof Observability>
 export type ExperimentConfig = v.InferOutput<typeof Experiment>

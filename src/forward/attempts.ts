@@ -5,6 +5,7 @@
 import { chooseUpstream, healthStub, runtimeOf, stickySetCookie, type Choice } from '../balance/index.ts'
 import type { CompiledPool, RouteAction } from '../config/index.ts'
 import { problem } from '../http/problem.ts'
+import { abortedByClient } from '../http/body-limit.ts'
 import { prepareBody } from './body.ts'
 import { isRetryable, retriesAllowed, RetryBudget, type AttemptResult } from './retry.ts'
 import { forwardRequest, type ForwardInput, type ForwardOutcome } from './stage.ts'
@@ -34,7 +35,12 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
   // Keep the body only where a retry could go (another upstream, a backup): a single origin's
   // uploads stream at once rather than wait for maxBodyBytes to arrive.
   const mayRetry = maxRetries > 0 && (pool.upstreams.length > 1 || pool.backup !== undefined)
-  const body = await prepareBody(req, mayRetry, action.retries.maxBodyBytes)
+  // Reading a body to keep it fails when the body passes its size limit (the request's signal says so).
+  const body = await prepareBody(req, mayRetry, action.retries.maxBodyBytes).catch((err: unknown) => {
+    if (req.signal.aborted) return undefined
+    throw err
+  })
+  if (!body) return abortedByClient(req.signal.reason, req.headers.get('accept'))
   const tried = new Set<string>()
   // The route's own pool always: while its backup serves, or nothing is tried (all down), its
   // health must still be refreshed, or this isolate would never see it come back.
@@ -49,6 +55,7 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
       touched.add(choice.pool)
       tried.add(choice.upstream.key)
       const outcome = await attemptOnce(input, choice, body.next())
+      if (!outcome.ok && outcome.reason === 'client') return outcome.response // nothing to retry, nobody to blame
       const result: AttemptResult = outcome.ok ? { kind: 'response', status: outcome.response.status } : outcome.reason === 'timeout' ? { kind: 'timeout' } : { kind: 'connect-failure' }
 
       // Retry only with somewhere left to go: otherwise this outcome is the answer, body intact.
@@ -88,7 +95,9 @@ async function attemptOnce(input: AttemptsInput, choice: Choice, body: BodyInit 
     const latencyMs = Date.now() - started
     if (journey) journey.upstreamMs = (journey.upstreamMs ?? 0) + latencyMs
     if (tracker) {
-      if (!outcome.ok) tracker.record(key, false, undefined, Date.now(), outcome.reason)
+      if (!outcome.ok && outcome.reason === 'client') {
+        // The client's doing (a body past its limit): the upstream's health is not touched.
+      } else if (!outcome.ok) tracker.record(key, false, undefined, Date.now(), outcome.reason)
       else if (choice.pool.failureStatuses.has(outcome.response.status)) tracker.record(key, false, latencyMs, Date.now(), `status ${outcome.response.status}`)
       else tracker.record(key, true, latencyMs, Date.now())
     }

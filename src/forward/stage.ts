@@ -5,6 +5,8 @@ import type { CompiledConfig, PorticoEnv, RouteAction, Upstream } from '../confi
 import type { Journey } from '../observe/index.ts'
 import { joinPath, rewritePath } from '../routing/index.ts'
 import { problem } from '../http/problem.ts'
+import { abortedByClient } from '../http/body-limit.ts'
+import { originSignature } from '../security/index.ts'
 import { propagateTraceContext } from '../observe/index.ts'
 import {
   appendVia,
@@ -36,7 +38,8 @@ export interface ForwardInput {
 export type ForwardOutcome =
   | { ok: true; response: Response }
   /** No response from the origin: `response` is the 502/504 for the client. */
-  | { ok: false; response: Response; reason: 'timeout' | 'unreachable' }
+  /** "client": the request's own signal aborted it (body past its limit, client gone): not the origin's fault. */
+  | { ok: false; response: Response; reason: 'timeout' | 'unreachable' | 'client' }
 
 export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcome> {
   const { req, url, action, upstream, client, config } = input
@@ -53,6 +56,12 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   const rewritten = rewritePath(action.rewrite, url.pathname, input.params)
   const path = action.pathPrefix ? joinPath(action.pathPrefix, rewritten) : rewritten
   const target = targetFor(upstream, path, url.search, action.host, client.host)
+
+  const signing = action.originSignature
+  if (signing) {
+    const sent = new URL(target.url) // what the origin receives as its request target
+    headers.set(signing.header, await originSignature(signing.secret, req.method, sent.pathname + sent.search, Date.now() / 1000))
+  }
 
   const controller = new AbortController()
   let timedOut = false
@@ -71,7 +80,7 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
     headers,
     body: input.body !== undefined ? input.body : req.method === 'GET' || req.method === 'HEAD' ? null : req.body,
     redirect: 'manual',
-    signal: controller.signal,
+    signal: AbortSignal.any([controller.signal, req.signal]),
   }
   if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride }
 
@@ -81,6 +90,7 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
     const binding = upstream.kind === 'service' ? upstream.binding : upstream.mtlsBinding
     res = binding ? await (input.env[binding] as Fetcher).fetch(target.url, init) : await fetch(target.url, init)
   } catch (err) {
+    if (req.signal.aborted && !timedOut) return { ok: false, response: abortedByClient(req.signal.reason, req.headers.get('accept')), reason: 'client' }
     const reason = timedOut ? 'timeout' : 'unreachable'
     console.error(JSON.stringify({ level: 'error', message: `upstream ${reason}`, requestId: input.requestId, upstream: upstream.id, error: String(err) }))
     const accept = req.headers.get('accept')

@@ -1,0 +1,71 @@
+// API keys and HTTP Basic credentials (RFC 7617) checked against secrets. Every comparison hashes
+// both sides (SHA-256) and compares the digests in constant time, so neither the length nor the
+// first differing byte of a secret shows in the response time; every configured key or user is
+// compared, so which one matched does not show either. Pure (Web Crypto digests only).
+
+const encoder = new TextEncoder()
+
+async function digest(s: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(s)))
+}
+
+/** Equal digests, compared without an early exit. */
+export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number)
+  return diff === 0
+}
+
+/** Whether `presented` equals `secret`, in time independent of where they differ. */
+export async function sameSecret(presented: string, secret: string): Promise<boolean> {
+  const [a, b] = await Promise.all([digest(presented), digest(secret)])
+  return digestsEqual(a, b)
+}
+
+/** The name of the key `presented` equals, or undefined; every key is compared. */
+export async function matchApiKey(presented: string | null, keys: ReadonlyArray<readonly [name: string, secret: string]>): Promise<string | undefined> {
+  if (presented === null || presented === '') return undefined
+  const given = await digest(presented)
+  let found: string | undefined
+  for (const [name, secret] of keys) {
+    if (digestsEqual(given, await digest(secret)) && found === undefined) found = name
+  }
+  return found
+}
+
+export interface BasicCredentials {
+  user: string
+  password: string
+}
+
+/** RFC 7617 section 2: "Basic" token68 of base64(user-id ":" password), UTF-8. */
+export function parseBasic(authorization: string | null): BasicCredentials | undefined {
+  const m = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(authorization ?? '')
+  if (!m) return undefined
+  let text: string
+  try {
+    const bin = atob(m[1] as string)
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))
+  } catch {
+    return undefined
+  }
+  const colon = text.indexOf(':')
+  if (colon === -1) return undefined
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) }
+}
+
+/** The user whose name and password both match, or undefined; every user is compared. */
+export async function matchBasic(creds: BasicCredentials | undefined, users: ReadonlyArray<readonly [user: string, password: string]>): Promise<string | undefined> {
+  if (!creds) return undefined
+  const [user, password] = await Promise.all([digest(creds.user), digest(creds.password)])
+  let found: string | undefined
+  for (const [name, secret] of users) {
+    const [u, p] = await Promise.all([digest(name), digest(secret)])
+    // Both compared every time: a right user with a wrong password takes as long as a wrong user.
+    const userOk = digestsEqual(user, u)
+    const passwordOk = digestsEqual(password, p)
+    if (userOk && passwordOk && found === undefined) found = name
+  }
+  return found
+}
