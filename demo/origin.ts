@@ -1,6 +1,6 @@
 // A small origin server for `npm start` and the end-to-end tests: real sockets on loopback, with
 // endpoints that show what the proxy does (echo of what arrived, slow and streaming bodies, SSE,
-// redirects and cookies naming the origin, a gzip body, uploads, WebSocket echo, a cacheable
+// redirects and cookies naming the origin, a gzip body, uploads, WebSocket echo, JWK Sets put by tests, a cacheable
 // resource that answers conditional requests and counts what reaches it).
 import { createHash } from 'node:crypto'
 import http from 'node:http'
@@ -27,6 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 type CachedLog = Map<string, Array<{ method: string; headers: http.IncomingHttpHeaders }>>
 /** The pattern /bytes repeats; allocated once, so the benchmark measures the proxy, not this origin. */
 const BYTES_BLOCK = Buffer.alloc(65536, 'portico-')
+/** JWK Sets put by tests (/jwks/<name>): body, Cache-Control, and how often each was fetched. */
+const JWKS_STORE = new Map<string, { body: string; cacheControl: string; fetches: number }>()
 
 export async function startOrigin(name: string, port = 0, host = '127.0.0.1'): Promise<RunningOrigin> {
   const seen: RunningOrigin['seen'] = []
@@ -194,6 +196,35 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
     const requests = cached.get(url.searchParams.get('path') ?? '') ?? []
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
     res.end(JSON.stringify({ count: requests.length, requests }))
+    return
+  }
+  const jwks = /^\/jwks(-hits)?\/([\w-]+)$/.exec(path)
+  if (jwks) {
+    // PUT /jwks/<name>?cc=<Cache-Control> stores a JWK Set; GET serves it (404 until put);
+    // GET /jwks-hits/<name> says how many times it was fetched: { fetches }.
+    const name = jwks[2] as string
+    if (req.method === 'PUT') {
+      let body = ''
+      for await (const chunk of req) body += (chunk as Buffer).toString()
+      JWKS_STORE.set(name, { body, cacheControl: url.searchParams.get('cc') ?? 'max-age=300', fetches: JWKS_STORE.get(name)?.fetches ?? 0 })
+      res.writeHead(204)
+      res.end()
+      return
+    }
+    const entry = JWKS_STORE.get(name)
+    if (jwks[1]) {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ fetches: entry?.fetches ?? 0 }))
+      return
+    }
+    if (!entry) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' })
+      res.end('no such JWK Set\n')
+      return
+    }
+    entry.fetches++
+    res.writeHead(200, { 'Content-Type': 'application/jwk-set+json', 'Cache-Control': entry.cacheControl })
+    res.end(entry.body)
     return
   }
   const status = /^\/status\/(\d{3})$/.exec(path)
