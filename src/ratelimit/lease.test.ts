@@ -148,6 +148,18 @@ describe('one isolate', () => {
     expect(counter.left(limit)).toBe(0)
   })
 
+  it('serves a burst of concurrent requests in a few calls to the counter, not one per lease', async () => {
+    // Each call is a round trip to the object: one per lease would keep the last of 150 requests
+    // waiting 15 round trips, past the rule's timeout under load.
+    const { counter, isolates } = world(LIMIT)
+    const [iso] = isolates as [Isolate]
+    const verdicts = await Promise.all(Array.from({ length: 150 }, () => iso.take(LIMIT)))
+    expect(admitted(verdicts)).toBe(150)
+    expect(counter.takes).toBeLessThanOrEqual(3)
+    // And the lease keeps no more than its size once the burst has been served.
+    expect(counter.granted - 150).toBeLessThanOrEqual(leaseSize(LIMIT))
+  })
+
   it('tops the lease up in the background when half is spent, without making the request wait', async () => {
     const { counter, isolates, settle } = world(LIMIT)
     const [iso] = isolates as [Isolate]

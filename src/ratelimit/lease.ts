@@ -40,6 +40,8 @@ export class LeaseBook {
    * reserving their own, and a lease never grows past its size.
    */
   readonly #reserving = new Map<string, Reservation>()
+  /** Requests of a key waiting for tokens: a reservation asks for all of them, so a burst is not served one lease per round trip. */
+  readonly #waiting = new Map<string, number>()
 
   /** Spend one token of this key's lease, reserving tokens (waiting on the object) when there are none. */
   async take(name: string, limit: Limit, stub: () => CounterStub, now: number, background: (p: Promise<unknown>) => void): Promise<Verdict> {
@@ -54,7 +56,15 @@ export class LeaseBook {
       if (lease && lease.tokens > 0) return this.#spend(name, lease, limit, stub, now, background)
       // No tokens here. Other requests waiting on the same reservation may spend what it brings
       // first: ask again until the counter itself has nothing left.
-      const verdict = await this.#reservation(name, limit, stub, now)
+      this.#waiting.set(name, (this.#waiting.get(name) ?? 0) + 1)
+      let verdict: Verdict
+      try {
+        verdict = await this.#reservation(name, limit, stub, now)
+      } finally {
+        const still = (this.#waiting.get(name) ?? 1) - 1
+        if (still > 0) this.#waiting.set(name, still)
+        else this.#waiting.delete(name)
+      }
       if (verdict.granted === 0) {
         const l = this.#leases.get(name)
         if (l && l.tokens > 0) return this.#spend(name, l, limit, stub, now, background)
@@ -63,12 +73,16 @@ export class LeaseBook {
     }
   }
 
-  /** The reservation under way for this key, or a new one for what the lease lacks of its size. */
+  /**
+   * The reservation under way for this key, or a new one: for what the lease lacks of its size, or
+   * for the requests waiting if they are more. Either way the lease holds no more than its size
+   * once they have spent theirs.
+   */
   #reservation(name: string, limit: Limit, stub: () => CounterStub, now: number): Promise<Verdict> {
     const under = this.#reserving.get(name)
     // One that has not come back within a lease's lifetime is given up on, so a lost reply does not hold the key.
     if (under && now - under.startedAt < LEASE_TTL_MS) return under.verdict
-    const want = leaseSize(limit) - Math.max(0, this.#leases.get(name)?.tokens ?? 0)
+    const want = Math.max(leaseSize(limit) - Math.max(0, this.#leases.get(name)?.tokens ?? 0), this.#waiting.get(name) ?? 0)
     const reservation: Reservation = { verdict: this.#reserve(name, limit, stub, want, now), startedAt: now }
     this.#reserving.set(name, reservation)
     const forget = () => {
