@@ -1,11 +1,12 @@
 // Request filtering rules: a pattern on the path, the query, headers or the first bytes of the
 // body, blocking the request (403) or only logging it (for tuning a rule before it blocks).
-// Patterns are RE2 syntax, run by re2js: matching time is linear in the input whatever the
-// pattern, so neither a rule nor a client's crafted input can make a request spin (a JavaScript
-// RegExp backtracks: /(a+)+$/ on "aaaa…b" takes exponential time). RE2 has no backreferences or
-// lookaround, which is the price of that guarantee. Inputs are percent-decoded up to three times
-// before matching, so an encoded or double-encoded probe is seen as the origin may decode it. Pure.
-import { RE2JS } from 're2js'
+// Patterns are a subset of RE2 syntax, run by linear-regex.ts: matching time is linear in the
+// input whatever the pattern, so neither a rule nor a client's crafted input can make a request
+// spin (a JavaScript RegExp backtracks: /(a+)+$/ on "aaaa…b" takes exponential time). There are
+// no backreferences or lookaround, the price of that guarantee. Inputs are percent-decoded up to
+// three times before matching, so an encoded or double-encoded probe is seen as the origin may
+// decode it. Pure.
+import { compileLinear } from './linear-regex.ts'
 import { BUNDLED_RULES } from './rules.ts'
 
 export type FilterTarget = { kind: 'path' } | { kind: 'query' } | { kind: 'body' } | { kind: 'headers' } | { kind: 'header'; name: string }
@@ -45,10 +46,10 @@ export const DEFAULT_TARGETS: readonly FilterTarget[] = [{ kind: 'path' }, { kin
 /** A pattern compiled for linear-time search, or why it cannot be. */
 export function compilePattern(pattern: string, caseSensitive = false): { ok: true; test: (s: string) => boolean } | { ok: false; message: string } {
   try {
-    const re = RE2JS.compile(pattern, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE)
+    const re = compileLinear(pattern, !caseSensitive)
     return { ok: true, test: (s) => re.test(s) }
   } catch (err) {
-    return { ok: false, message: `is not a valid RE2 pattern: ${(err as Error).message}` }
+    return { ok: false, message: `is not a pattern Portico can run (RE2 syntax, linear time): ${(err as Error).message}` }
   }
 }
 

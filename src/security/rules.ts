@@ -1,5 +1,5 @@
 // The bundled filtering rules: common SQL injection and cross-site scripting probes, in RE2 syntax
-// (linear time whatever the input: see filter.ts). They look at the path, query and body prefix
+// (linear time whatever the input: see linear-regex.ts). They look at the path, query and body prefix
 // after percent-decoding, case-insensitively. They are a tripwire for scanners and careless
 // probes, not a substitute for parameterised queries and output encoding at the origin: a
 // determined attacker can phrase an injection these do not recognise. Each is narrow enough
