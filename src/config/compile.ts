@@ -80,7 +80,7 @@ export interface CompiledConfig {
     via: string | false
     hiddenResponseHeaders: readonly string[]
     allowTrace: boolean
-    /** Lower-case request headers removed before anything else sees the request. */
+    /** Lower-case request headers removed before the request reaches the cache or the origin. */
     strippedRequestHeaders: readonly string[]
   }
   requestId: { header: string; acceptIncoming: boolean }

@@ -510,7 +510,7 @@ export const Forwarding = v.strictObject({
   ),
   allowTrace: v.optional(described(v.boolean(), 'Forward TRACE requests. Default false (405): TRACE reflects credentials.')),
   stripRequestHeaders: v.optional(
-    described(v.array(headerName), 'Request headers removed before routing, in addition to the defaults (X-Original-URL, X-Rewrite-URL, X-HTTP-Method-Override and others that change what an origin answers without being in the cache key).'),
+    described(v.array(headerName), 'Request headers removed before the request reaches the cache or the origin, in addition to the defaults (X-Original-URL, X-Rewrite-URL, X-HTTP-Method-Override and others that change what an origin answers without being in the cache key).'),
   ),
   keepRequestHeaders: v.optional(
     described(v.array(headerName), 'Headers of the default strip list to pass on after all; on routes that cache, each kept header joins the cache key.'),

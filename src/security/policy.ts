@@ -56,7 +56,8 @@ export interface SecurityCompileContext {
 /**
  * Request headers that change what many origins and frameworks answer, yet are not part of any
  * cache key: a client sending them could have a poisoned response stored for everyone. Stripped
- * before routing unless `forwarding.keepRequestHeaders` keeps one (then it joins the cache key).
+ * before the cache and the origin see the request, unless `forwarding.keepRequestHeaders` keeps
+ * one (then it joins the cache key).
  * X-Forwarded-Host/-Proto/-For and Forwarded are not here: forwarding replaces them already.
  */
 export const UNKEYED_REQUEST_HEADERS = [

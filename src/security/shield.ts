@@ -56,6 +56,17 @@ export function shieldResponseHeaders(headers: Headers, secure: boolean, policy:
 }
 
 const encoder = new TextEncoder()
+/** Imported once per isolate and secret, not per request. */
+const signingKeys = new Map<string, Promise<CryptoKey>>()
+
+function signingKey(secret: string): Promise<CryptoKey> {
+  let key = signingKeys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    signingKeys.set(secret, key)
+  }
+  return key
+}
 
 /**
  * Portico-Signature: "t=<unix seconds>;v1=<hex HMAC-SHA-256>", over "<t>\n<METHOD>\n<path?query>"
@@ -63,7 +74,7 @@ const encoder = new TextEncoder()
  * constant time and refuses anything older than a few minutes (README "Origin verification").
  */
 export async function originSignature(secret: string, method: string, pathAndQuery: string, nowSeconds: number): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await signingKey(secret)
   const t = Math.floor(nowSeconds)
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(`${t}\n${method}\n${pathAndQuery}`)))
   return `t=${t};v1=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`
