@@ -7,6 +7,7 @@ import type { RunResult } from './report.ts'
 export interface LoadTarget {
   url: string
   connections: number
+  headers?: Record<string, string>
   uniqueQuery?: boolean
   /** The proxy's processes (none for the origin itself). */
   pids: readonly number[]
@@ -16,7 +17,7 @@ export interface LoadTarget {
 
 export async function measureRun(tool: LoadTool, target: LoadTarget, seconds: number, pinning: Pinning): Promise<RunResult> {
   const before = readCpu(target)
-  const load = await generateLoad(tool, { url: target.url, durationS: seconds, connections: target.connections, uniqueQuery: target.uniqueQuery }, pinning)
+  const load = await generateLoad(tool, { url: target.url, durationS: seconds, connections: target.connections, headers: target.headers, uniqueQuery: target.uniqueQuery }, pinning)
   const after = readCpu(target)
   const wallS = (after.at - before.at) / 1000
   const delta = (key: Exclude<keyof CpuReadings, 'at'>) => {

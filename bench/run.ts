@@ -169,7 +169,7 @@ async function runRepetitions(tool: LoadTool, started: Started[], origins: Origi
   const runOnce = (s: Started, seconds: number) =>
     measureRun(
       tool,
-      { url: urlFor(s.row, s.server, origins), connections: s.row.connections ?? connections, uniqueQuery: s.row.uniqueQuery, pids: s.server?.pids() ?? [], originPid: origins.pid },
+      { url: urlFor(s.row, s.server, origins), connections: s.row.connections ?? connections, headers: s.row.headers, uniqueQuery: s.row.uniqueQuery, pids: s.server?.pids() ?? [], originPid: origins.pid },
       seconds,
       pinning,
     )
@@ -225,10 +225,11 @@ function urlFor(row: MeasuredRow, server: RunningServer | undefined, origins: Or
 async function checkAnswer(row: MeasuredRow, url: string): Promise<void> {
   let problem = ''
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const res = await fetch(row.uniqueQuery ? `${url}${url.includes('?') ? '&' : '?'}bench-id=check-${attempt}` : url)
+    const res = await fetch(row.uniqueQuery ? `${url}${url.includes('?') ? '&' : '?'}bench-id=check-${attempt}` : url, { headers: row.headers })
+    // An encoded body may come decoded (fetch undoes gzip and br) or not: its size is not checked.
     const body = await res.arrayBuffer()
     const header = row.expectHeader ? res.headers.get(row.expectHeader.name) : undefined
-    if (res.status !== 200 || body.byteLength !== row.expectBytes) {
+    if (res.status !== 200 || (row.expectBytes !== undefined && body.byteLength !== row.expectBytes)) {
       problem = `${row.path} answered ${res.status} with ${body.byteLength} bytes; expected 200 with ${row.expectBytes}`
     } else if (row.expectHeader && (header === null || !header?.includes(row.expectHeader.includes ?? ''))) {
       problem = `${row.path} answered ${row.expectHeader.name}: ${header ?? '(none)'}; expected ${row.expectHeader.includes ? `it to include "${row.expectHeader.includes}"` : 'the header'}`

@@ -7,6 +7,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { Miniflare } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
 import { childrenOf, pin, pinnedCommand, processTree, type Pinning } from './proc.ts'
@@ -104,6 +105,12 @@ export async function startWorker(spec: WorkerSpec, pinning: Pinning, stopper: S
     host: '127.0.0.1',
     port: 0,
     cf: false,
+    // Portico logs a JSON line per request on stdout: workerd still writes it (that cost is
+    // Portico's), but this process drops it rather than print millions of lines. Errors still show.
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      stdout.resume()
+      stderr.pipe(process.stderr)
+    },
   })
   stopper.add(() => mf.dispose())
   const ready = await mf.ready
