@@ -3,6 +3,7 @@
 // Vary: Accept-Encoding, no Content-Length, a weak ETag (RFC 9110 section 8.8.3: a different
 // encoding is a different representation). Encoded bodies leave with encodeBody "manual" so the
 // runtime does not encode them again.
+import { appendVary } from '../http/vary.ts'
 import { decoder, encoder } from './codecs/index.ts'
 import { limitBytes } from './decode-limit.ts'
 import { RUNTIME_CODINGS, decide, isCompressibleType } from './negotiate.ts'
@@ -27,7 +28,7 @@ export function compressBody(req: Request, res: Response, policy: CompressionPol
   )
   if (decision.action === 'pass') {
     // The answer still depends on Accept-Encoding for compressible types: say so to caches downstream.
-    if (isCompressibleType(res.headers.get('content-type'), policy.types) && res.status < 300) addVary(res.headers)
+    if (isCompressibleType(res.headers.get('content-type'), policy.types) && res.status < 300) appendVary(res.headers, 'Accept-Encoding')
     return res
   }
   let body = res.body as ReadableStream<Uint8Array>
@@ -42,7 +43,7 @@ export function compressBody(req: Request, res: Response, policy: CompressionPol
   headers.delete('content-length')
   headers.delete('accept-ranges')
   weakenEtag(headers)
-  addVary(headers)
+  appendVary(headers, 'Accept-Encoding')
   if (coding === undefined) return new Response(body, { status: res.status, statusText: res.statusText, headers })
   const eventStream = (headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')
   headers.set('content-encoding', coding)
@@ -59,11 +60,6 @@ export function clientAcceptEncoding(req: Request): string | null {
   return original !== undefined ? original : req.headers.get('accept-encoding')
 }
 
-function addVary(headers: Headers): void {
-  const vary = headers.get('vary')
-  if (vary === null) headers.set('vary', 'Accept-Encoding')
-  else if (!vary.split(',').some((v) => ['accept-encoding', '*'].includes(v.trim().toLowerCase()))) headers.set('vary', `${vary}, Accept-Encoding`)
-}
 
 function weakenEtag(headers: Headers): void {
   const etag = headers.get('etag')

@@ -2,6 +2,7 @@
 // the Access-Control-* headers to responses for allowed origins, replacing any the origin sent, so
 // one place decides. Hono's cors() middleware does this for a Hono app; here the settings are
 // compiled per route and applied to a plain Response, so it is written out. Pure.
+import { appendVary } from '../http/vary.ts'
 
 export interface CorsPolicy {
   /** Exact origins ("https://app.example.com"), "*.example.com"-style suffixes, or any ("*"). */
@@ -74,8 +75,3 @@ function setAllowOrigin(headers: Headers, origin: string, policy: CorsPolicy): v
   if (policy.credentials) headers.set('access-control-allow-credentials', 'true')
 }
 
-function appendVary(headers: Headers, name: string): void {
-  const vary = headers.get('vary')
-  if (vary === null) headers.set('vary', name)
-  else if (!vary.split(',').some((v) => ['*', name.toLowerCase()].includes(v.trim().toLowerCase()))) headers.set('vary', `${vary}, ${name}`)
-}
