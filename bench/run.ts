@@ -3,7 +3,7 @@
 // would, starts every server on loopback (origins and load generator on one core, the proxy on the
 // other), runs every row once per repetition in turn, and writes bench/results/latest.{json,md}.
 //
-//   npm run bench                      # 5 s per row, 3 repetitions (about 8 minutes)
+//   npm run bench                      # 5 s per row, 3 repetitions (about 9 minutes)
 //   npm run bench -- --quick           # 2 s per row, 1 repetition (results to partial.*.tmp)
 //   npm run bench -- --only forward,routes-10000 --reps 5 --duration 3 --connections 64 --tool autocannon
 import { readFileSync } from 'node:fs'
