@@ -89,13 +89,16 @@ async function runWrk(spec: LoadSpec, pinning: Pinning): Promise<LoadResult> {
 }
 
 async function runAutocannon(spec: LoadSpec, pinning: Pinning): Promise<LoadResult> {
-  const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
-  const args = [cli, '--json', '--connections', String(spec.connections), '--duration', String(spec.durationS), '--timeout', '30']
-  for (const [name, value] of Object.entries(spec.headers ?? {})) args.push('--headers', `${name}=${value}`)
-  // autocannon puts a new id in place of [<id>] in every request, the URL's included.
-  if (spec.uniqueQuery) args.push('--idReplacement')
-  args.push(spec.uniqueQuery ? `${spec.url}${spec.url.includes('?') ? '&' : '?'}bench-id=[<id>]` : spec.url)
-  const [command, full] = pinnedCommand(pinning.clientCore, process.execPath, args, pinning)
+  const options = {
+    // autocannon puts a new id in place of [<id>] in every request, the URL's included.
+    url: spec.uniqueQuery ? `${spec.url}${spec.url.includes('?') ? '&' : '?'}bench-id=[<id>]` : spec.url,
+    connections: spec.connections,
+    durationS: spec.durationS,
+    headers: spec.headers,
+    idReplacement: spec.uniqueQuery,
+  }
+  const runner = path.join(import.meta.dirname, 'autocannon-run.ts')
+  const [command, full] = pinnedCommand(pinning.clientCore, process.execPath, [runner, JSON.stringify(options)], pinning)
   const { stdout } = await run(command, full, { timeout: (spec.durationS + 60) * 1000, maxBuffer: 16 << 20 })
   const r = JSON.parse(stdout) as {
     requests: { total: number }

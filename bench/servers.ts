@@ -109,7 +109,7 @@ export async function startWorker(spec: WorkerSpec, pinning: Pinning, stopper: S
     // Portico's), but this process drops it rather than print millions of lines. Errors still show.
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
       stdout.resume()
-      stderr.pipe(process.stderr)
+      showErrors(stderr)
     },
   })
   stopper.add(() => mf.dispose())
@@ -221,6 +221,23 @@ async function startDaemon(name: string, command: string, args: string[], port: 
     throw new Error(`${name} did not start: ${(err as Error).message}${logged ? `: ${logged}` : ''}`, { cause: err })
   }
   return { url, pids: () => (pid ? processTree(pid) : []), stop }
+}
+
+/**
+ * workerd's stderr, less what every load run causes: the load generator closes its connections at
+ * the end, and workerd reports each write to a closed socket with its stack.
+ */
+function showErrors(stderr: Readable): void {
+  let skipStack = false
+  createInterface({ input: stderr }).on('line', (line) => {
+    const closedByClient = /disconnected: .*(Broken pipe|Connection reset by peer)/.test(line)
+    if (closedByClient || (skipStack && line.startsWith('stack:'))) {
+      skipStack = closedByClient
+      return
+    }
+    skipStack = false
+    process.stderr.write(`${line}\n`)
+  })
 }
 
 function readIfThere(file: string): string {
