@@ -16,7 +16,8 @@ import { measureRun } from './measure.ts'
 import { peakRssBytes, pin, planPinning, type Pinning } from './proc.ts'
 import { NOT_IN_ONLY, renderMarkdown, summarise, writeResults, type BenchResults, type RowResult, type RunResult } from './report.ts'
 import { isPending, ROWS, type MeasuredRow } from './rows.ts'
-import { startHaproxy, startNginx, startOrigins, startWorker, Stopper, type Origins, type RunningServer } from './servers.ts'
+import { startHaproxy, startNginx } from './reference-proxies.ts'
+import { startOrigins, startWorker, Stopper, type Origins, type RunningServer } from './servers.ts'
 import { checkTargets } from './targets.ts'
 
 const { values: args } = parseArgs({
