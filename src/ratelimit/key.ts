@@ -2,6 +2,7 @@
 // by its /64, since one host can rotate through a whole /64), a path (case, percent-encoding,
 // duplicate slashes and dot-segments folded), a header, a cookie, a verified JWT claim, or several
 // of these together. X-Forwarded-For is never read: the address is the platform's. Pure.
+import { cookieValue } from '../http/cookie.ts'
 
 export type KeyPart = 'ip' | 'path' | { header: string } | { cookie: string } | { claim: string }
 
@@ -32,7 +33,7 @@ function partValue(part: KeyPart, input: KeyInput, bits: number): string | undef
     return v === null || v.trim() === '' ? undefined : `h:${part.header.toLowerCase()}=${v.trim()}`
   }
   if ('cookie' in part) {
-    const v = cookie(input.headers.get('cookie'), part.cookie)
+    const v = cookieValue(input.headers.get('cookie'), part.cookie)
     return v === undefined || v === '' ? undefined : `c:${part.cookie}=${v}`
   }
   const claim = input.claims?.[part.claim]
@@ -104,13 +105,4 @@ function decodeEscapes(s: string): string {
       return run.replace(/%([0-9a-f]{2})/gi, (escape, hex: string) => (Number.parseInt(hex, 16) < 0x80 ? String.fromCharCode(Number.parseInt(hex, 16)) : escape))
     }
   })
-}
-
-function cookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
 }
