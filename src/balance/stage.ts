@@ -11,6 +11,7 @@ import { RoundRobin } from './policies/round-robin.ts'
 import { SmoothWeighted } from './policies/smooth-weighted.ts'
 import { WeightedRandom } from './policies/weighted-random.ts'
 import { cookieValue } from '../http/cookie.ts'
+import { ipPrefix } from '../http/ip.ts'
 import { readStickyCookie } from './sticky-cookie.ts'
 
 const PICKERS: Record<CompiledPool['algorithm'], () => Picker> = {
@@ -124,14 +125,9 @@ function hashValue(on: HashOn, input: ChooseInput): string | undefined {
 
 /** An IPv6 client hashes on its /64, so one host rotating addresses stays on one upstream. */
 export function ipHashKey(ip: string): string {
-  if (!ip.includes(':')) return ip
-  const [head = '', tail] = ip.split('::')
-  const h = head.split(':').filter(Boolean)
-  const t = tail === undefined ? [] : tail.split(':').filter(Boolean)
-  const full = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
-  return full.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')
+  const prefix = ipPrefix(ip, 64)
+  return prefix.endsWith('/64') ? prefix.slice(0, -3).split(':').slice(0, 4).join(':') : prefix
 }
-
 
 /** The health object of a pool: named by what it holds, so state outlives deploys. */
 export function healthStub(env: Record<string, unknown>, pool: CompiledPool): HealthStub {

@@ -1,6 +1,7 @@
 // The cache key of a request: normalised host, path, and query (kept, sorted, or with parameters
 // dropped, per route), plus chosen request headers and cookies, plus the A/B variant when
 // experiments run. Pure.
+import { cookieValue } from '../http/cookie.ts'
 
 export interface KeyPolicy {
   /** true: drop the whole query; a list: drop those parameters. */
@@ -20,8 +21,8 @@ export function cacheKey(url: URL, headers: Headers, policy: KeyPolicy, variant?
   let key = keyUrl(url, policy)
   for (const name of policy.headers) key += `\nh:${name}=${headers.get(name) ?? ''}`
   if (policy.cookies.length > 0) {
-    const jar = parseCookies(headers.get('cookie'))
-    for (const name of policy.cookies) key += `\nc:${name}=${jar.get(name) ?? ''}`
+    const cookies = headers.get('cookie')
+    for (const name of policy.cookies) key += `\nc:${name}=${cookieValue(cookies, name) ?? ''}`
   }
   if (variant !== undefined) key += `\nv:${variant}`
   return key
@@ -56,17 +57,4 @@ function decodeQueryName(pair: string): string {
   } catch {
     return name
   }
-}
-
-function parseCookies(header: string | null): Map<string, string> {
-  const jar = new Map<string, string>()
-  if (!header) return jar
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1) {
-      const name = part.slice(0, eq).trim()
-      if (!jar.has(name)) jar.set(name, part.slice(eq + 1).trim())
-    }
-  }
-  return jar
 }

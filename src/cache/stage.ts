@@ -3,6 +3,7 @@
 // misses), revalidate with conditional requests, serve stale within stale-while-revalidate /
 // stale-if-error, store what may be stored, invalidate on unsafe methods, and say what happened in
 // Cache-Status. The decisions are the pure modules beside this file; this one does the I/O.
+import { cookieValue } from '../http/cookie.ts'
 import { problem } from '../http/problem.ts'
 import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders, quotedTag } from './conditional.ts'
 import { governingDirectives, type GoverningDirectives } from './directives.ts'
@@ -382,10 +383,8 @@ function advertised(origin: Origin): Origin {
 
 function bypassReason(headers: Headers, policy: CachePolicy): string | undefined {
   for (const h of policy.bypassHeaders) if (headers.has(h)) return `header ${h}`
-  if (policy.bypassCookies.length > 0) {
-    const cookie = headers.get('cookie') ?? ''
-    for (const name of policy.bypassCookies) if (new RegExp(`(^|;)\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`).test(cookie)) return `cookie ${name}`
-  }
+  const cookies = headers.get('cookie')
+  for (const name of policy.bypassCookies) if (cookieValue(cookies, name) !== undefined) return `cookie ${name}`
   return undefined
 }
 
