@@ -7,6 +7,7 @@
 import http from 'node:http'
 import zlib from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeBody } from '../support/decode.ts'
 import { send } from './client.ts'
 import { config, startOrigin, startPortico, type RunningOrigin, type RunningPortico } from './harness.ts'
 
@@ -30,23 +31,6 @@ afterAll(async () => {
   await origin?.close()
 })
 
-function decode(coding: string | undefined, bytes: Buffer): Buffer {
-  switch (coding) {
-    case undefined:
-      return bytes
-    case 'gzip':
-      return zlib.gunzipSync(bytes)
-    case 'deflate':
-      return zlib.inflateSync(bytes)
-    case 'br':
-      return zlib.brotliDecompressSync(bytes)
-    case 'zstd':
-      return zlib.zstdDecompressSync(bytes)
-    default:
-      throw new Error(`no decoder for ${coding}`)
-  }
-}
-
 /** The origin's decoded /encoded body of `n` bytes, straight from it. */
 async function original(n: number): Promise<Buffer> {
   const res = await send(`${origin.url}/encoded?n=${n}`)
@@ -64,20 +48,20 @@ describe('every coding on the wire', () => {
     expect(res.headers.vary).toBe('Accept-Encoding')
     expect(res.complete).toBe(true)
     expect(res.body.length).toBeLessThan(expected.length / 4)
-    expect(decode(coding, res.body).equals(expected)).toBe(true)
+    expect(decodeBody(coding, res.body).equals(expected)).toBe(true)
   })
 
   it.each(CODINGS)('%s carries a 4 MiB streamed body intact', async (coding) => {
     const expected = await original(4 * MiB)
     const res = await send(portico.at(`/encoded?n=${4 * MiB}&chunked=1`), { headers: { 'accept-encoding': `${coding}, identity;q=0.5` } })
     expect(res.headers['content-encoding']).toBe(coding)
-    expect(decode(coding, res.body).equals(expected)).toBe(true)
+    expect(decodeBody(coding, res.body).equals(expected)).toBe(true)
   })
 
   it('follows q-values: zstd;q=0.5 loses to deflate', async () => {
     const res = await send(portico.at('/encoded'), { headers: { 'accept-encoding': 'zstd;q=0.5, deflate' } })
     expect(res.headers['content-encoding']).toBe('deflate')
-    expect(decode('deflate', res.body).equals(await original(16384))).toBe(true)
+    expect(decodeBody('deflate', res.body).equals(await original(16384))).toBe(true)
   })
 
   it('sends identity, with its Content-Length, to a client that takes no coding on offer', async () => {
@@ -119,7 +103,7 @@ describe('an origin coding the client refuses', () => {
   ])('arrives re-encoded from %s as %s', async (from, to) => {
     const res = await send(portico.at(`/encoded?coding=${from}&n=65536`), { headers: { 'accept-encoding': to } })
     expect(res.headers['content-encoding']).toBe(to)
-    expect(decode(to, res.body).equals(await original(65536))).toBe(true)
+    expect(decodeBody(to, res.body).equals(await original(65536))).toBe(true)
   })
 
   it.each(['zstd', 'gzip'])('cuts the body of a %s bomb off at maxDecodedBytes', async (coding) => {
@@ -155,7 +139,7 @@ describe('with the cache', () => {
     const expected = await original(65536)
     const first = await send(cached.at(path), { headers: { 'accept-encoding': 'zstd' } })
     expect(first.headers['content-encoding']).toBe('zstd')
-    expect(decode('zstd', first.body).equals(expected)).toBe(true)
+    expect(decodeBody('zstd', first.body).equals(expected)).toBe(true)
     await new Promise((r) => setTimeout(r, 200)) // the cache write finishes after the response
 
     const identity = await send(cached.at(path), { headers: { 'accept-encoding': 'identity' } })
@@ -166,7 +150,7 @@ describe('with the cache', () => {
     const zstd = await send(cached.at(path), { headers: { 'accept-encoding': 'zstd' } })
     expect(zstd.headers['cache-status']).toMatch(/; hit/)
     expect(zstd.headers['content-encoding']).toBe('zstd')
-    expect(decode('zstd', zstd.body).equals(expected)).toBe(true)
+    expect(decodeBody('zstd', zstd.body).equals(expected)).toBe(true)
   })
 })
 

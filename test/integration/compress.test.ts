@@ -4,9 +4,9 @@
 // responses are served in each client's coding. Requests carry request.cf.clientAcceptEncoding as
 // Cloudflare's edge sets it (the Accept-Encoding header then says "br, gzip" whatever the client
 // sent), or only the header, as a direct call would.
-import zlib from 'node:zlib'
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { decodeBody } from '../support/decode.ts'
 import worker from '../../src/index.ts'
 import type { PorticoEnv } from '../../src/config/index.ts'
 import { ORIGIN_URL, withConfig } from './harness.ts'
@@ -59,23 +59,6 @@ async function original(n: number): Promise<Uint8Array> {
   return (await fromOrigin(`/encoded?n=${n}`)).bytes
 }
 
-function decode(coding: string | null, bytes: Uint8Array): Uint8Array {
-  switch (coding) {
-    case null:
-      return bytes
-    case 'gzip':
-      return zlib.gunzipSync(bytes)
-    case 'deflate':
-      return zlib.inflateSync(bytes)
-    case 'br':
-      return zlib.brotliDecompressSync(bytes)
-    case 'zstd':
-      return zlib.zstdDecompressSync(bytes)
-    default:
-      throw new Error(`no decoder for ${coding}`)
-  }
-}
-
 function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual.byteLength).toBe(expected.byteLength)
   expect(actual.findIndex((b, i) => b !== expected[i]), 'first differing byte').toBe(-1)
@@ -97,14 +80,14 @@ describe('each coding, as Cloudflare passes the client\'s Accept-Encoding', () =
     expect(res.headers.get('vary')).toBe('Accept-Encoding')
     const body = await bytes()
     expect(body.byteLength).toBeLessThan(expected.byteLength / 4)
-    expectSameBytes(decode(coding, body), expected)
+    expectSameBytes(decodeBody(coding, body), expected)
   })
 
   it.each(CODINGS)('encodes a 1 MiB streamed body (no Content-Length) as %s, byte for byte', async (coding) => {
     const expected = await original(MiB)
     const { res, bytes } = await call(`/encoded?n=${MiB}&chunked=1`, compressing(), { client: coding })
     expect(res.headers.get('content-encoding')).toBe(coding)
-    expectSameBytes(decode(coding, await bytes()), expected)
+    expectSameBytes(decodeBody(coding, await bytes()), expected)
   })
 
   it('picks by the client\'s own Accept-Encoding, not the "br, gzip" Cloudflare leaves in the header', async () => {
@@ -132,7 +115,7 @@ describe('without request.cf (a direct call), the Accept-Encoding header decides
     const expected = await original(16384)
     const { res, bytes } = await call('/encoded', compressing(), { header: coding })
     expect(res.headers.get('content-encoding')).toBe(coding)
-    expectSameBytes(decode(coding, await bytes()), expected)
+    expectSameBytes(decodeBody(coding, await bytes()), expected)
   })
 
   it('sends identity to a client without Accept-Encoding, with its Content-Length', async () => {
@@ -302,7 +285,7 @@ describe('an origin\'s coding the client does not accept', () => {
     const { res, bytes } = await call(`/encoded?coding=${from}&n=65536&${q({ h: 'ETag: "e1"' })}`, compressing(), { client: to })
     expect(res.headers.get('content-encoding')).toBe(to)
     expect(res.headers.get('etag')).toBe('W/"e1"')
-    expectSameBytes(decode(to, await bytes()), expected)
+    expectSameBytes(decodeBody(to, await bytes()), expected)
   })
 
   it('is decoded but not re-encoded when its type is not in the list', async () => {
@@ -358,7 +341,7 @@ describe('with the cache in front', () => {
     const expected = await original(32768)
     const first = await call(path, config, { client: 'zstd' })
     expect(first.res.headers.get('content-encoding')).toBe('zstd')
-    expectSameBytes(decode('zstd', await first.bytes()), expected)
+    expectSameBytes(decodeBody('zstd', await first.bytes()), expected)
 
     const identity = await call(path, config, { client: 'identity' })
     expect(identity.res.headers.get('cache-status')).toMatch(/hit/)
@@ -370,11 +353,11 @@ describe('with the cache in front', () => {
     expect(zstd.res.headers.get('cache-status')).toMatch(/hit/)
     expect(zstd.res.headers.get('content-encoding')).toBe('zstd')
     expect(zstd.res.headers.get('etag')).toBe('W/"c1"')
-    expectSameBytes(decode('zstd', await zstd.bytes()), expected)
+    expectSameBytes(decodeBody('zstd', await zstd.bytes()), expected)
 
     const br = await call(path, config, { header: 'br' })
     expect(br.res.headers.get('content-encoding')).toBe('br')
-    expectSameBytes(decode('br', await br.bytes()), expected)
+    expectSameBytes(decodeBody('br', await br.bytes()), expected)
   })
 
   it('serves a cached zstd body from the origin as is to zstd clients and decoded to others', async () => {
@@ -387,7 +370,7 @@ describe('with the cache in front', () => {
     const zstd = await call(path, config, { client: 'zstd' })
     expect(zstd.res.headers.get('cache-status')).toMatch(/hit/)
     expect(zstd.res.headers.get('content-encoding')).toBe('zstd')
-    expectSameBytes(decode('zstd', await zstd.bytes()), expected)
+    expectSameBytes(decodeBody('zstd', await zstd.bytes()), expected)
 
     const identity = await call(path, config, { client: 'identity' })
     expect(identity.res.headers.get('cache-status')).toMatch(/hit/)
@@ -396,7 +379,7 @@ describe('with the cache in front', () => {
 
     const gzip = await call(path, config, { client: 'gzip' })
     expect(gzip.res.headers.get('content-encoding')).toBe('gzip')
-    expectSameBytes(decode('gzip', await gzip.bytes()), expected)
+    expectSameBytes(decodeBody('gzip', await gzip.bytes()), expected)
   })
 
   it('serves a cached gzip body from the origin to gzip, zstd and identity clients', async () => {
@@ -408,7 +391,7 @@ describe('with the cache in front', () => {
     const zstd = await call(path, config, { client: 'zstd' })
     expect(zstd.res.headers.get('cache-status')).toMatch(/hit/)
     expect(zstd.res.headers.get('content-encoding')).toBe('zstd')
-    expectSameBytes(decode('zstd', await zstd.bytes()), expected)
+    expectSameBytes(decodeBody('zstd', await zstd.bytes()), expected)
 
     const identity = await call(path, config, { client: 'identity' })
     expect(identity.res.headers.get('content-encoding')).toBeNull()

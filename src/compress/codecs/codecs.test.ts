@@ -3,6 +3,7 @@
 // per chunk, every chunk's bytes are decodable as soon as the encoder hands them over.
 import zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
+import { decodeBody } from '../../../test/support/decode.ts'
 import type { Coding } from '../negotiate.ts'
 import { DEFAULT_LEVELS, decoder, encoder } from './index.ts'
 
@@ -57,20 +58,6 @@ async function through(ts: ReadableWritablePair<Uint8Array, Uint8Array>, chunks:
   return new Uint8Array(out)
 }
 
-/** An independent decoder for each coding: node:zlib for all four, DecompressionStream where the platform has it. */
-function decodeWithZlib(coding: Coding, bytes: Uint8Array): Uint8Array {
-  switch (coding) {
-    case 'gzip':
-      return zlib.gunzipSync(bytes)
-    case 'deflate':
-      return zlib.inflateSync(bytes)
-    case 'br':
-      return zlib.brotliDecompressSync(bytes)
-    case 'zstd':
-      return zlib.zstdDecompressSync(bytes)
-  }
-}
-
 /**
  * A reference encoding straight from node:zlib. zstd goes through the streaming API with a flush
  * before the end: workerd's zstd encoder (zstdCompressSync included) fails with "Unexpected end
@@ -122,7 +109,7 @@ describe.each(CODINGS)('%s encoder', (coding) => {
       const original = make()
       const encoded = await through(encoder(coding, DEFAULT_LEVELS, flushEachChunk), original.byteLength ? split(original, chunkBytes) : [])
       expect(encoded.byteLength).toBeGreaterThan(0) // even an empty body is a valid, non-empty stream
-      equalBytes(decodeWithZlib(coding, encoded), original)
+      equalBytes(decodeBody(coding, encoded), original)
     })
   })
 
@@ -139,8 +126,8 @@ describe.each(CODINGS)('%s encoder', (coding) => {
     const fast = await through(encoder(coding, low, flushEachChunk), split(original, 65536))
     const small = await through(encoder(coding, high, flushEachChunk), split(original, 65536))
     expect(small.byteLength).toBeLessThan(fast.byteLength)
-    equalBytes(decodeWithZlib(coding, fast), original)
-    equalBytes(decodeWithZlib(coding, small), original)
+    equalBytes(decodeBody(coding, fast), original)
+    equalBytes(decodeBody(coding, small), original)
   })
 })
 
