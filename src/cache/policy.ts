@@ -9,6 +9,8 @@ import type { StoragePolicy } from './storable.ts'
 export const CACHE_KV_BINDING = 'CACHE_KV'
 /** Longest a response is kept, fresh or stale, for revalidation; purge records live as long. */
 export const MAX_STORAGE_SECONDS = 7 * 24 * 3600
+/** Kept after freshness ends so a stale entry can still be revalidated with its validators. */
+export const REVALIDATION_KEEP_SECONDS = 24 * 3600
 /** The name in Cache-Status, and the device Surrogate-Control directives may target. */
 export const CACHE_NAME = 'Portico'
 

@@ -10,15 +10,15 @@ import { governingDirectives, type GoverningDirectives } from './directives.ts'
 import { fill } from './fill.ts'
 import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './freshness.ts'
 import { cacheKey, keyUrl } from './key.ts'
-import { CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, type CachePolicy } from './policy.ts'
+import { find, measured, tiersOf, type Found, type Tiers } from './lookup.ts'
+import { CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, REVALIDATION_KEEP_SECONDS, type CachePolicy } from './policy.ts'
 import { PurgeLog } from './purge.ts'
-import { isPurged, responseTags, type PurgeRecord } from './purge-log.ts'
+import { responseTags, type PurgeRecord } from './purge-log.ts'
 import { forClient, responseFromStorage } from './respond.ts'
 import { cacheStatus, type CacheOutcome } from './status.ts'
 import { fieldsNotStored, mayStore, requestLimits, type RequestLimits } from './storable.ts'
-import { EdgeTier, KvTier, entryHeaders, headerList, idOf, type EntryMeta, type Tier } from './store.ts'
+import { KvTier, headerList, idOf, type EntryMeta } from './store.ts'
 import { mergeNotModified } from './update.ts'
-import { varyKey } from './vary.ts'
 
 export type Origin = (req: Request) => Promise<Response>
 
@@ -33,22 +33,11 @@ export interface CacheIo {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 /** How long a collapsed request waits for the leader's response before going to the origin itself. */
 const COLLAPSE_WAIT_MS = 5_000
-/** Kept after freshness ends so a stale entry can still be revalidated with its validators. */
-const REVALIDATION_KEEP_SECONDS = 24 * 3600
 
 export const purgeLog = new PurgeLog(MAX_STORAGE_SECONDS)
 const inFlight = new Map<string, Promise<void>>()
 const revalidating = new Set<string>()
 const IGNORE_CLIENT: RequestLimits = { noCache: false, noStore: false, onlyIfCached: false, maxAge: undefined, minFresh: undefined, maxStale: undefined }
-
-interface Found {
-  meta: EntryMeta
-  headers: Headers
-  body: ReadableStream<Uint8Array> | null
-  size: number | undefined
-  tier: Tier
-  entryId: string
-}
 
 export async function serveWithCache(req: Request, url: URL, policy: CachePolicy | undefined, toOrigin: Origin, io: CacheIo): Promise<Response> {
   if (!policy) {
@@ -76,7 +65,7 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
 
   const limits: RequestLimits = policy.honorRequestDirectives ? requestLimits(req.headers) : IGNORE_CLIENT
   const primaryKey = cacheKey(url, req.headers, policy.key, io.variant)
-  const lookup = await find(primaryKey, url.host, req.headers, tiers, io)
+  const lookup = await lookUp(primaryKey, url.host, req.headers, tiers, io)
 
   if (lookup.found) {
     const found = req.method === 'GET' && req.headers.has('range') ? await measured(lookup.found) : lookup.found
@@ -111,7 +100,7 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
   const leader = policy.collapse ? inFlight.get(primaryKey) : undefined
   if (leader) {
     await Promise.race([leader, new Promise((r) => setTimeout(r, COLLAPSE_WAIT_MS))])
-    const again = await find(primaryKey, url.host, req.headers, tiers, io)
+    const again = await lookUp(primaryKey, url.host, req.headers, tiers, io)
     if (again.found) {
       const times = timesOf(again.found, policy)
       const st = staleness(times, policy.freshness, io.now(), policy.staleIfErrorSeconds)
@@ -259,96 +248,10 @@ async function restore(found: Found, meta: EntryMeta, body: ReadableStream<Uint8
   await found.tier.put(found.entryId, host, meta, body, ttl)
 }
 
-interface Tiers {
-  edge: Tier
-  kv: Tier | undefined
-  kvNamespace: KVNamespace | undefined
-}
-
-function tiersOf(env: Record<string, unknown>, policy: CachePolicy): Tiers {
-  const kvNamespace = env[CACHE_KV_BINDING] as KVNamespace | undefined
-  return { edge: new EdgeTier(caches.default), kv: policy.kvMaxBytes !== undefined && kvNamespace ? new KvTier(kvNamespace) : undefined, kvNamespace }
-}
-
-/** Look a request up: the colo cache, then KV; follow a Vary marker to the variant; drop purged entries. */
-async function find(primaryKey: string, host: string, request: Headers, tiers: Tiers, io: CacheIo): Promise<{ found?: Found; varyMiss: boolean }> {
-  const primaryId = await idOf(primaryKey)
-  const log = purgeLog.current(tiers.kvNamespace, io.now(), (p) => io.ctx.waitUntil(p))
-  let varyMiss = false
-  for (const tier of tiers.kv ? [tiers.edge, tiers.kv] : [tiers.edge]) {
-    let got = await tier.get(primaryId, host)
-    let entryId = primaryId
-    if (got?.meta.kind === 'vary') {
-      const since = got.meta.since ?? 0
-      entryId = await idOf(`${primaryKey}\n#${varyKey(got.meta.vary, request)}`)
-      got = await tier.get(entryId, host)
-      // A variant older than its marker outlived an invalidation of the resource.
-      if (got?.meta.kind === 'entry' && got.meta.storedAt < since) {
-        await got.body?.cancel()
-        got = undefined
-      }
-      if (!got) varyMiss = true
-    }
-    if (!got || got.meta.kind !== 'entry') continue
-    if (isPurged(log, got.meta)) {
-      await got.body?.cancel()
-      continue
-    }
-    const headers = entryHeaders(got.meta)
-    const found: Found = { meta: got.meta, headers, body: got.body, size: got.size ?? storedSize(headers), tier, entryId }
-    if (tier.name === 'kv') return { found: await backfill(found, host, tiers, io), varyMiss: false }
-    return { found, varyMiss: false }
-  }
-  return { varyMiss }
-}
-
-/** A KV hit is copied into the colo cache, so the next request there is a local hit. */
-async function backfill(found: Found, host: string, tiers: Tiers, io: CacheIo): Promise<Found> {
-  if (!found.body) {
-    io.ctx.waitUntil(tiers.edge.put(found.entryId, host, found.meta, null, MAX_STORAGE_SECONDS).catch(() => {}))
-    return found
-  }
-  const [a, b] = found.body.tee()
-  io.ctx.waitUntil(tiers.edge.put(found.entryId, host, found.meta, b, REVALIDATION_KEEP_SECONDS).catch(() => {}))
-  return { ...found, body: a }
-}
-
-/** Largest stored body of unknown length held in memory to answer a Range from it. */
-const RANGE_MEASURE_MAX_BYTES = 8 * 1024 * 1024
-
-/**
- * A stored body of unknown size (the origin sent it chunked, and the Cache API may not say) is
- * read into memory when small enough, so a Range can be answered from it; a larger one is served
- * whole, which RFC 9110 section 14.2 allows.
- */
-async function measured(found: Found): Promise<Found> {
-  if (found.size !== undefined || !found.body) return found
-  const reader = found.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  while (size <= RANGE_MEASURE_MAX_BYTES) {
-    const next = await reader.read()
-    if (next.done) return { ...found, body: new Blob(chunks).stream(), size }
-    chunks.push(next.value)
-    size += next.value.byteLength
-  }
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const held = chunks.shift()
-      if (held) return controller.enqueue(held)
-      const next = await reader.read()
-      if (next.done) controller.close()
-      else controller.enqueue(next.value)
-    },
-    cancel: (reason) => reader.cancel(reason),
-  })
-  return { ...found, body }
-}
-
-/** The stored body's size from its own Content-Length (kept only for unencoded bodies). */
-function storedSize(headers: Headers): number | undefined {
-  const length = headers.get('content-length')
-  return length !== null && /^\d+$/.test(length) && !headers.has('content-encoding') ? Number(length) : undefined
+/** The request looked up in the route's tiers, against the purges this isolate knows of. */
+function lookUp(primaryKey: string, host: string, request: Headers, tiers: Tiers, io: CacheIo): ReturnType<typeof find> {
+  const waitUntil = (p: Promise<unknown>) => io.ctx.waitUntil(p)
+  return find(primaryKey, host, request, tiers, purgeLog.current(tiers.kvNamespace, io.now(), waitUntil), waitUntil)
 }
 
 function timesOf(found: Found, policy: CachePolicy): StoredTimes {
