@@ -1,8 +1,9 @@
 // Where cached responses live: the Cache API of the local colo (every caching route) and, for
-// routes that opt in, Workers KV as a global tier. A resource with Vary stores a small marker at
-// its primary key naming the Vary headers, and each variant under primary key + header values.
-// The stored object keeps the original status and headers in metadata; the platform only sees a
-// 200 with a storage lifetime, so it neither rewrites nor revalidates it on its own.
+// routes that opt in, Workers KV as a global tier; the isolate's memory in front of both is
+// memory.ts. A resource with Vary stores a small marker at its primary key naming the Vary headers,
+// and each variant under primary key + header values. The stored object keeps the original status
+// and headers in metadata; the platform only sees a 200 with a storage lifetime, so it neither
+// rewrites nor revalidates it on its own.
 
 /** What is kept with a stored response. */
 export interface EntryMeta {
@@ -44,7 +45,7 @@ export interface Stored {
 }
 
 export interface Tier {
-  readonly name: 'edge' | 'kv'
+  readonly name: 'memory' | 'edge' | 'kv'
   get(id: string, host: string): Promise<Stored | undefined>
   put(id: string, host: string, meta: Meta, body: ReadableStream<Uint8Array> | ArrayBuffer | null, ttlSeconds: number): Promise<void>
   delete(id: string, host: string): Promise<void>
