@@ -2,6 +2,8 @@
 // the client, one to storage. The storage branch is checked on the way: a body shorter or longer
 // than its Content-Length, one the origin broke off, or one over the size limit errors that branch,
 // and an entry whose body did not arrive whole is deleted again, so nothing partial is ever served.
+// A small body read whole is also kept in this isolate's memory, once the colo's cache has it.
+import { joined, type MemoryTier } from './memory.ts'
 import { headerList, idOf, type EntryMeta, type Tier, type VaryMarker } from './store.ts'
 import { varyKey, varyNames } from './vary.ts'
 
@@ -18,6 +20,8 @@ export interface FillInput {
   edge: Tier
   kv: Tier | undefined
   kvMaxBytes: number | undefined
+  /** This isolate's memory, when the route keeps small responses there. */
+  memory: MemoryTier | undefined
   /** Fields a qualified no-cache or private keeps out of storage. */
   withoutFields: readonly string[]
 }
@@ -56,7 +60,7 @@ export function fill(input: FillInput): { response: Response; stored: Promise<vo
   if (res.body) {
     const [forClient, forStore] = res.body.tee()
     clientBody = forClient
-    checked = checkWhole(forStore, length, MAX_EDGE_BYTES)
+    checked = checkWhole(forStore, length, MAX_EDGE_BYTES, input.memory?.fits(length) ? input.memory.limits.maxEntryBytes : 0)
   }
   const response = new Response(clientBody, { status: res.status, statusText: res.statusText, headers: res.headers })
   const stored = store(input, meta, checked, length)
@@ -80,6 +84,9 @@ async function store(input: FillInput, meta: EntryMeta, checked: Checked | undef
     .put(entryId, input.host, meta, edgeBody, ttl)
     .then(() => {
       if (checked && !bytes && !checked.isWhole()) throw new Error('body did not arrive whole')
+      // The same check gates the memory copy: bytes() is undefined unless the body ended whole.
+      const whole = checked ? checked.bytes() : null
+      if (whole !== undefined) input.memory?.keep(entryId, input.host, meta, whole, ttl)
     })
     .catch(async (err: unknown) => {
       await checked?.stream.cancel().catch(() => {})
@@ -88,7 +95,7 @@ async function store(input: FillInput, meta: EntryMeta, checked: Checked | undef
     })
   await Promise.all([
     edgePut,
-    marker ? input.edge.put(primaryId, input.host, marker, null, ttl) : undefined,
+    marker ? input.edge.put(primaryId, input.host, marker, null, ttl).then(() => input.memory?.keep(primaryId, input.host, marker, null, ttl)) : undefined,
     toKv && input.kv ? input.kv.put(entryId, input.host, meta, bytes ?? null, ttl) : undefined,
     toKv && input.kv && marker ? input.kv.put(primaryId, input.host, marker, null, ttl) : undefined,
   ])
@@ -110,16 +117,21 @@ interface Checked {
   stream: ReadableStream<Uint8Array>
   /** True once the body ended cleanly, at its declared length and within the limit. */
   isWhole(): boolean
+  /** The body's bytes once it ended whole, if it was no larger than the bytes asked to be kept. */
+  bytes(): Uint8Array | undefined
 }
 
 /**
  * `body` for storage, errored when it breaks off, does not match its declared length or exceeds
- * `max` bytes, and saying whether it was read to a clean end.
+ * `max` bytes, and saying whether it was read to a clean end. Up to `keepBytes` of it are copied
+ * aside as they pass (for memory); a longer body keeps none.
  */
-function checkWhole(body: ReadableStream<Uint8Array>, declared: number | undefined, max: number): Checked {
+function checkWhole(body: ReadableStream<Uint8Array>, declared: number | undefined, max: number, keepBytes: number): Checked {
   const reader = body.getReader()
   let seen = 0
   let whole = false
+  // Copies, not the chunks themselves: the client's branch of the tee hands on the same chunks.
+  let kept: Uint8Array[] | undefined = keepBytes > 0 ? [] : undefined
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let next: ReadableStreamReadResult<Uint8Array>
@@ -143,9 +155,11 @@ function checkWhole(body: ReadableStream<Uint8Array>, declared: number | undefin
         await reader.cancel().catch(() => {})
         return
       }
+      if (kept && seen <= keepBytes) kept.push(next.value.slice())
+      else kept = undefined
       controller.enqueue(next.value)
     },
     cancel: (reason) => reader.cancel(reason),
   })
-  return { stream, isWhole: () => whole }
+  return { stream, isWhole: () => whole, bytes: () => (whole && kept ? joined(kept, seen) : undefined) }
 }

@@ -6,7 +6,7 @@ describe('compileCachePolicy', () => {
     expect(compileCachePolicy({ enabled: false, edgeTtlSeconds: 60 })).toBeUndefined()
   })
 
-  it('follows the origin by default: no overrides, 10% heuristic capped at a day, collapsing on, no KV', () => {
+  it('follows the origin by default: no overrides, 10% heuristic capped at a day, collapsing on, no KV, memory on', () => {
     expect(compileCachePolicy({})).toEqual({
       key: { ignoreQuery: false, sortQuery: false, headers: [], cookies: [] },
       freshness: { heuristicFraction: 0.1, heuristicMaxSeconds: 86_400, edgeTtlSeconds: undefined },
@@ -17,6 +17,7 @@ describe('compileCachePolicy', () => {
       bypassHeaders: [],
       collapse: true,
       kvMaxBytes: undefined,
+      memory: { maxEntryBytes: 65_536, holdSeconds: 30 },
       targetedFields: ['cdn-cache-control'],
       honorRequestDirectives: true,
     })
@@ -60,5 +61,14 @@ describe('compileCachePolicy', () => {
     [{ maxBytes: 10 }, 10],
   ])('kv %j → at most %s bytes in KV', (kv, expected) => {
     expect(compileCachePolicy({ kv })?.kvMaxBytes).toBe(expected)
+  })
+
+  it.each<[boolean | { maxEntryBytes?: number; holdSeconds?: number }, { maxEntryBytes: number; holdSeconds: number } | undefined]>([
+    [false, undefined],
+    [true, { maxEntryBytes: 65_536, holdSeconds: 30 }],
+    [{ holdSeconds: 5 }, { maxEntryBytes: 65_536, holdSeconds: 5 }],
+    [{ maxEntryBytes: 1024 }, { maxEntryBytes: 1024, holdSeconds: 30 }],
+  ])('memory %j → %j', (memory, expected) => {
+    expect(compileCachePolicy({ memory })?.memory).toEqual(expected)
   })
 })

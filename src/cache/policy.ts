@@ -3,6 +3,7 @@
 import type { CacheSettingsConfig } from '../config/schema.ts'
 import type { FreshnessPolicy } from './freshness.ts'
 import type { KeyPolicy } from './key.ts'
+import type { MemoryLimits } from './memory.ts'
 import type { StoragePolicy } from './storable.ts'
 
 /** The KV namespace binding for the global tier and the purge log. */
@@ -24,6 +25,8 @@ export interface CachePolicy {
   bypassHeaders: readonly string[]
   collapse: boolean
   kvMaxBytes: number | undefined
+  /** This isolate's memory tier; undefined: the route does not use it. */
+  memory: MemoryLimits | undefined
   /** Lower-case targeted field names, most specific first (RFC 9213). */
   targetedFields: readonly string[]
   honorRequestDirectives: boolean
@@ -50,7 +53,18 @@ export function compileCachePolicy(s: CacheSettingsConfig): CachePolicy | undefi
     bypassHeaders: (s.bypass?.headers ?? []).map((h) => h.toLowerCase()),
     collapse: s.collapse ?? true,
     kvMaxBytes: s.kv === undefined || s.kv === false ? undefined : s.kv === true ? 1024 * 1024 : (s.kv.maxBytes ?? 1024 * 1024),
+    memory: compileMemory(s.memory),
     targetedFields: [...(s.targetedField ? [s.targetedField.toLowerCase()] : []), 'cdn-cache-control'],
     honorRequestDirectives: s.honorRequestDirectives ?? true,
   }
+}
+
+/**
+ * 64 KiB: most pages, API answers, scripts and styles, while 16 MiB still holds hundreds of them.
+ * 30 s: how long another isolate's invalidation (or a deleted Cache API entry) may go unseen here.
+ */
+function compileMemory(m: CacheSettingsConfig['memory']): MemoryLimits | undefined {
+  if (m === false) return undefined
+  const own = m === undefined || m === true ? {} : m
+  return { maxEntryBytes: own.maxEntryBytes ?? 65_536, holdSeconds: own.holdSeconds ?? 30 }
 }

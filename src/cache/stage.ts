@@ -1,8 +1,9 @@
-// The cache stage of a route: look the request up (colo cache, then KV when the route opts in),
-// answer from storage when RFC 9111 allows, otherwise go to the origin (collapsing concurrent
-// misses), revalidate with conditional requests, serve stale within stale-while-revalidate /
-// stale-if-error, store what may be stored, invalidate on unsafe methods, and say what happened in
-// Cache-Status. The decisions are the pure modules beside this file; this one does the I/O.
+// The cache stage of a route: look the request up (this isolate's memory, the colo cache, then KV
+// when the route opts in), answer from storage when RFC 9111 allows, otherwise go to the origin
+// (collapsing concurrent misses), revalidate with conditional requests, serve stale within
+// stale-while-revalidate / stale-if-error, store what may be stored, invalidate on unsafe methods,
+// and say what happened in Cache-Status. The decisions are the pure modules beside this file; this
+// one does the I/O.
 import { cookieValue } from '../http/cookie.ts'
 import { problem } from '../http/problem.ts'
 import { hasOriginPreconditions, isConditional, notModified, notModifiedHeaders, quotedTag } from './conditional.ts'
@@ -10,14 +11,14 @@ import { governingDirectives, type GoverningDirectives } from './directives.ts'
 import { fill } from './fill.ts'
 import { staleness, currentAge, freshnessLifetime, type StoredTimes } from './freshness.ts'
 import { cacheKey, keyUrl } from './key.ts'
-import { find, measured, tiersOf, type Found, type Tiers } from './lookup.ts'
+import { find, isolateMemory, measured, split, tiersOf, type Found, type Tiers } from './lookup.ts'
 import { CACHE_KV_BINDING, CACHE_NAME, MAX_STORAGE_SECONDS, REVALIDATION_KEEP_SECONDS, type CachePolicy } from './policy.ts'
 import { PurgeLog } from './purge.ts'
-import { responseTags, type PurgeRecord } from './purge-log.ts'
+import { isPurged, responseTags, type PurgeRecord } from './purge-log.ts'
 import { forClient, responseFromStorage } from './respond.ts'
 import { cacheStatus, type CacheOutcome } from './status.ts'
 import { fieldsNotStored, mayStore, requestLimits, type RequestLimits } from './storable.ts'
-import { KvTier, headerList, idOf, type EntryMeta } from './store.ts'
+import { EdgeTier, KvTier, headerList, idOf, type EntryMeta, type Tier } from './store.ts'
 import { mergeNotModified } from './update.ts'
 
 export type Origin = (req: Request) => Promise<Response>
@@ -45,7 +46,7 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
     res.headers.set('cache-status', cacheStatus(CACHE_NAME, { hit: false, fwd: 'bypass', detail: 'cache-off' }))
     return res
   }
-  const tiers = tiersOf(io.env, policy)
+  const tiers = tiersOf(io.env, policy, io.now)
   const origin = advertised(toOrigin)
   const mark = (res: Response, o: CacheOutcome, cacheable = false) => {
     const out = forClient(res, policy, cacheable)
@@ -170,7 +171,7 @@ async function revalidate(req: Request, url: URL, primaryKey: string, found: Fou
     const directives = governingDirectives(headers, policy.targetedFields, CACHE_NAME)
     const times: StoredTimes = { status: meta.status, headers, directives, requestTime, responseTime }
     const [forClientBody, forStore] = found.body ? found.body.tee() : [null, null]
-    io.ctx.waitUntil(restore(found, meta, forStore, storageTtl(times, policy)).catch(() => {}))
+    io.ctx.waitUntil(restore(found, meta, forStore, storageTtl(times, policy), tiers).catch(() => {}))
     const st = staleness(times, policy.freshness, responseTime, policy.staleIfErrorSeconds)
     return mark(responseFromStorage(req, { status: meta.status, statusText: meta.statusText, headers, body: forClientBody, size: found.size, ageSeconds: currentAge(times, io.now()) }), { hit: false, fwd: 'stale', fwdStatus: 304, ttl: st.ttl }, true)
   }
@@ -205,6 +206,7 @@ function store(
     storageTtlSeconds: storageTtl({ status: res.status, headers: res.headers, directives, requestTime, responseTime }, policy),
     edge: tiers.edge,
     kv: tiers.kv,
+    memory: tiers.memory,
     kvMaxBytes: policy.kvMaxBytes,
     withoutFields: fieldsNotStored(directives.directives),
   })
@@ -226,7 +228,7 @@ function revalidateInBackground(req: Request, url: URL, primaryKey: string, foun
       if (!stored || stored.meta.kind !== 'entry') return
       const meta: EntryMeta = { ...stored.meta, headers: headerList(merged), requestTime, responseTime, storedAt: responseTime }
       const directives = governingDirectives(merged, policy.targetedFields, CACHE_NAME)
-      await restore({ ...found, tier: found.tier }, meta, stored.body, storageTtl({ status: meta.status, headers: merged, directives, requestTime, responseTime }, policy))
+      await restore(found, meta, stored.body, storageTtl({ status: meta.status, headers: merged, directives, requestTime, responseTime }, policy), tiers)
       return
     }
     const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
@@ -242,10 +244,17 @@ function revalidateInBackground(req: Request, url: URL, primaryKey: string, foun
   io.ctx.waitUntil(background)
 }
 
-/** Store a freshened entry again in the tier it came from (and the colo cache when it came from KV). */
-async function restore(found: Found, meta: EntryMeta, body: ReadableStream<Uint8Array> | null, ttl: number): Promise<void> {
+/**
+ * Store a freshened entry again: in the tier it came from, in the colo cache too when that was this
+ * isolate's memory, and in memory when the body is small.
+ */
+async function restore(found: Found, meta: EntryMeta, body: ReadableStream<Uint8Array> | null, ttl: number, tiers: Tiers): Promise<void> {
   const host = new URL(meta.url).host
-  await found.tier.put(found.entryId, host, meta, body, ttl)
+  const targets: Tier[] = [found.tier]
+  if (found.tier === tiers.memory) targets.push(tiers.edge)
+  else if (tiers.memory?.fits(found.size)) targets.push(tiers.memory)
+  const bodies = split(body, targets.length)
+  await Promise.all(targets.map((tier, i) => tier.put(found.entryId, host, meta, bodies[i] ?? null, ttl)))
 }
 
 /** The request looked up in the route's tiers, against the purges this isolate knows of. */
@@ -338,12 +347,16 @@ async function invalidate(req: Request, url: URL, headers: Headers, policy: Cach
   await Promise.all(
     targets.map(async (u) => {
       const id = await idOf(cacheKey(u, req.headers, policy.key, io.variant))
+      isolateMemory.delete(id, u.host)
       await Promise.all([tiers.edge.delete(id, u.host), tiers.kv?.delete(id, u.host)])
     }),
   ).catch(() => {})
 }
 
-/** Purge: recorded for every isolate and colo, and the URLs' entries deleted from this colo at once. */
+/**
+ * Purge: recorded for every isolate and colo; what it covers dropped from this isolate's memory, and
+ * the URLs' entries deleted from this colo, at once.
+ */
 export async function purge(records: readonly PurgeRecord[], urlPolicies: ReadonlyArray<{ url: URL; policy: CachePolicy }>, env: Record<string, unknown>): Promise<{ global: boolean }> {
   const kv = env[CACHE_KV_BINDING] as KVNamespace | undefined
   // A URL is recorded as its route's key sees it, as stored entries name themselves.
@@ -352,11 +365,14 @@ export async function purge(records: readonly PurgeRecord[], urlPolicies: Readon
     return match ? { ...r, value: keyUrl(match.url, match.policy.key) } : r
   })
   await purgeLog.add(kv, keyed)
+  // Every hit is checked against the log anyway; dropping them now also frees their memory.
+  isolateMemory.dropWhere((meta) => isPurged(keyed, { storedAt: meta.storedAt, url: meta.url, tags: meta.kind === 'entry' ? meta.tags : [] }))
+  const edge = new EdgeTier(caches.default)
   await Promise.all(
     urlPolicies.map(async ({ url, policy }) => {
-      const tiers = tiersOf(env, policy)
       const id = await idOf(cacheKey(url, new Headers(), policy.key))
-      await Promise.all([tiers.edge.delete(id, url.host), kv ? new KvTier(kv).delete(id) : undefined])
+      isolateMemory.delete(id, url.host)
+      await Promise.all([edge.delete(id, url.host), kv ? new KvTier(kv).delete(id) : undefined])
     }),
   )
   return { global: kv !== undefined }
@@ -365,6 +381,8 @@ export async function purge(records: readonly PurgeRecord[], urlPolicies: Readon
 /** A stored entry the origin now says is not storable is dropped. */
 async function forget(found: Found, primaryKey: string, url: URL, tiers: Tiers): Promise<void> {
   const id = await idOf(primaryKey)
+  isolateMemory.delete(found.entryId, url.host)
+  isolateMemory.delete(id, url.host)
   await Promise.all([found.tier.delete(found.entryId, url.host), tiers.edge.delete(id, url.host), tiers.kv?.delete(id, url.host)]).catch(() => {})
 }
 

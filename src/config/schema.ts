@@ -260,6 +260,18 @@ export const CacheSettings = v.strictObject({
       'Also keep responses in Workers KV (the CACHE_KV binding), a global tier behind each colo\'s cache. Responses up to maxBytes (default 1048576; KV allows 25 MiB).',
     ),
   ),
+  memory: v.optional(
+    described(
+      v.union([
+        v.boolean(),
+        v.strictObject({
+          maxEntryBytes: v.optional(described(wholeNumber(1, 1024 * 1024, 'bytes'), 'Largest body kept in memory; larger ones stay in the colo cache (and KV) only. Default 65536; at most 1 MiB, so one response cannot crowd out most of the isolate\'s 16 MiB.')),
+          holdSeconds: v.optional(described(wholeNumber(1, 3600, 'seconds'), 'How long an entry is served from memory after it was stored or copied there, before the colo cache is asked again: the longest another isolate\'s invalidation goes unseen here. Default 30.')),
+        }),
+      ]),
+      'Keep small responses in the isolate\'s memory (16 MiB per isolate, shared by all routes) in front of the colo cache, so a hit needs no I/O. Default on; false: off for this route.',
+    ),
+  ),
   targetedField: v.optional(described(headerName, 'A cache-control field only Portico obeys (RFC 9213), checked before CDN-Cache-Control, e.g. "Portico-Cache-Control".')),
   honorRequestDirectives: v.optional(described(v.boolean(), 'Obey the client\'s Cache-Control (no-cache, max-age, min-fresh, max-stale, only-if-cached). Default true.')),
 })

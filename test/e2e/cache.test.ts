@@ -1,7 +1,7 @@
 // HTTP caching end to end: the built Worker in workerd on a real socket, in front of a real origin.
 // What only shows over real sockets and one long-lived isolate: concurrent misses collapsing into
-// one origin request, the KV tier answering when the colo's cache has lost an entry, purges
-// applied at once, and stale-while-revalidate answering before a slow origin does.
+// one origin request, the isolate's memory and the KV tier answering when the colo's cache has lost
+// an entry, purges applied at once, and stale-while-revalidate answering before a slow origin does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cacheKey, idOf } from '../../src/cache/index.ts'
 import { DEFAULT_KEY_POLICY } from '../../src/cache/key.ts'
@@ -20,7 +20,8 @@ beforeAll(async () => {
     ...config({
       routes: [
         { name: 'uncollapsed', match: { path: '/cached/uncollapsed' }, upstream: origin.url, cache: { collapse: false } },
-        { name: 'global', match: { path: '/cached/global' }, upstream: origin.url, cache: { kv: true } },
+        // Without memory, so a lost colo copy can only come back from KV.
+        { name: 'global', match: { path: '/cached/global' }, upstream: origin.url, cache: { kv: true, memory: false } },
         { name: 'cached', upstream: origin.url, cache: {} },
       ],
     }),
@@ -72,15 +73,37 @@ describe('request collapsing', () => {
   })
 })
 
+/** Delete a URL's colo copy (the Cache API object store.ts keeps under /__portico_cache/<id>); true if it was there. */
+async function deleteFromColo(pathAndQuery: string): Promise<boolean> {
+  const id = await idOf(cacheKey(new URL(`http://${PUBLIC_HOST}${pathAndQuery}`), new Headers(), DEFAULT_KEY_POLICY))
+  const caches = await portico.mf.getCaches()
+  return await caches.default.delete(`https://${PUBLIC_HOST}/__portico_cache/${id}`)
+}
+
+describe('the memory tier (cache.memory)', () => {
+  it('answers from the isolate\'s memory when the colo cache has lost the entry, with the same bytes an edge hit had', async () => {
+    const { path, pathAndQuery } = resource('memory', { h: ['Cache-Control: max-age=600', 'ETag: "e2e"'], body: 'kept in memory' })
+    expect(cacheStatus(await get(pathAndQuery))).toContain('stored')
+    const fromColo = await get(pathAndQuery)
+    expect(await deleteFromColo(pathAndQuery)).toBe(true)
+    const fromMemory = await get(pathAndQuery)
+    expect(fromMemory.body.toString()).toBe('kept in memory')
+    expect(cacheStatus(fromMemory)).toMatch(/^Portico; hit; ttl=\d+$/)
+    // The same header lines in the same order, but for those that name the moment or the request.
+    const VOLATILE = new Set(['date', 'age', 'x-request-id', 'cache-status'])
+    const lines = (r: SentResponse) => r.rawHeaders.filter(([name]) => !VOLATILE.has(name.toLowerCase()))
+    expect(lines(fromMemory)).toEqual(lines(fromColo))
+    expect(fromMemory.complete).toBe(true)
+    expect(originCount(path)).toBe(1)
+  })
+})
+
 describe('the KV tier (cache.kv)', () => {
   it('answers from KV when the colo cache has lost the entry, and copies it back there', async () => {
     const { path, pathAndQuery } = resource('global', { h: 'Cache-Control: max-age=600', body: 'kept in KV' })
     expect(cacheStatus(await get(pathAndQuery))).toContain('stored')
     expect(cacheStatus(await get(pathAndQuery))).toMatch(/^Portico; hit; ttl=\d+$/)
-    // Evict the colo copy (the Cache API object store.ts keeps under /__portico_cache/<id>).
-    const id = await idOf(cacheKey(new URL(`http://${PUBLIC_HOST}${pathAndQuery}`), new Headers(), DEFAULT_KEY_POLICY))
-    const caches = await portico.mf.getCaches()
-    expect(await caches.default.delete(`https://${PUBLIC_HOST}/__portico_cache/${id}`)).toBe(true)
+    expect(await deleteFromColo(pathAndQuery)).toBe(true)
     const fromKv = await get(pathAndQuery)
     expect(fromKv.body.toString()).toBe('kept in KV')
     expect(cacheStatus(fromKv)).toMatch(/^Portico; hit; ttl=\d+; detail=kv$/)
