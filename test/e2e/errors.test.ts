@@ -55,6 +55,16 @@ describe('an origin that does not answer in time', () => {
     expect(res.body.toString()).toBe('slow answer from errors\n')
   })
 
+  it('delivers a body whole that keeps streaming long after firstByteMs (the limit is on the headers only)', async () => {
+    const res = await send(portico.at('/impatient/drip?chunks=6&interval=150&sized=1'))
+    expect(res.status).toBe(200)
+    expect(res.complete).toBe(true)
+    const body = res.body.toString()
+    expect(body.startsWith('chunk 0\n')).toBe(true)
+    expect(body.endsWith('chunk 5\ndone\n')).toBe(true)
+    expect(body.length).toBe(Number(res.headers['content-length']))
+  })
+
   it('cuts off a response still streaming when totalMs runs out', async () => {
     const start = performance.now()
     const res = await send(portico.at('/bounded/drip?chunks=10&interval=200'))
