@@ -89,6 +89,20 @@ export function noteRateDecision(journey: Journey | undefined, decision: RateDec
  */
 export function cacheResultOf(cacheStatus: string | null | undefined): CacheResult | undefined {
   if (!cacheStatus) return undefined
+  // The same few values recur on every request of a route (the log line, metrics and Server-Timing
+  // each ask): remember recent answers rather than parse again.
+  const known = recentResults.get(cacheStatus)
+  if (known !== undefined || recentResults.has(cacheStatus)) return known
+  if (recentResults.size >= RECENT_RESULTS_MAX) recentResults.clear()
+  const result = parseCacheResult(cacheStatus)
+  recentResults.set(cacheStatus, result)
+  return result
+}
+
+const RECENT_RESULTS_MAX = 256
+const recentResults = new Map<string, CacheResult | undefined>()
+
+function parseCacheResult(cacheStatus: string): CacheResult | undefined {
   const params = new Map<string, string>()
   let hit = false
   for (const part of cacheStatus.split(';').slice(1)) {

@@ -33,9 +33,9 @@ describe('isValidTraceparent', () => {
 })
 
 describe('newTraceparent', () => {
-  it('writes version 00, 32 + 16 lower-case hex digits from the random bytes, flags 00', () => {
+  it('writes version 00, 32 + 16 lower-case hex digits from 24 random bytes in order, flags 00', () => {
     const value = newTraceparent(counting)
-    expect(value).toBe('00-0102030405060708090a0b0c0d0e0f10-0102030405060708-00')
+    expect(value).toBe('00-0102030405060708090a0b0c0d0e0f10-1112131415161718-00')
     expect(isValidTraceparent(value)).toBe(true)
   })
 

@@ -13,11 +13,19 @@ export function isValidTraceparent(value: string): boolean {
   return !/^0+$/.test(traceId ?? '') && !/^0+$/.test(parentId ?? '')
 }
 
-/** A new sampled-off traceparent from 24 random bytes. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+function hex(bytes: Uint8Array, from: number, to: number): string {
+  let out = ''
+  for (let i = from; i < to; i++) out += HEX[bytes[i] as number]
+  return out
+}
+
+/** A new sampled-off traceparent from 24 random bytes (trace id 16, parent id 8). */
 export function newTraceparent(randomBytes: (n: number) => Uint8Array): string {
-  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
-  let traceId = hex(randomBytes(16))
-  let parentId = hex(randomBytes(8))
+  const bytes = randomBytes(24)
+  let traceId = hex(bytes, 0, 16)
+  let parentId = hex(bytes, 16, 24)
   if (/^0+$/.test(traceId)) traceId = `${traceId.slice(0, 31)}1`
   if (/^0+$/.test(parentId)) parentId = `${parentId.slice(0, 15)}1`
   return `00-${traceId}-${parentId}-00`
