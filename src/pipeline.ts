@@ -27,7 +27,8 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   const config = loaded.config
   const accept = req.headers.get('accept')
   const requestId = requestIdFor(req.headers.get(config.requestId.header), config.requestId.acceptIncoming, () => crypto.randomUUID())
-  const journey = await beginJourney(req, requestId, config.observability, env.ADMIN_TOKEN) // the stages fill it; logged at the end
+  const received = new URL(req.url) // as the client sent it: parsed once, never changed
+  const journey = await beginJourney(req, received, requestId, config.observability, env.ADMIN_TOKEN) // the stages fill it; logged at the end
   let rateHeaders: Array<[string, string]> = []
   const done = (res: Response, route?: CompiledRoute) => recordJourney(finish(res, req, config, requestId, route, rateHeaders), journey, { env, ctx, policy: config.observability })
 
@@ -37,7 +38,7 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   if (isLoop(req.headers.get('via'), config.forwarding.via)) {
     return done(problem(508, 'loop-detected', { detail: 'This request has already passed through this proxy.', accept }))
   }
-  const normal = normaliseUrl(req, config.paths) // from here on, the one path routing, access, cache and origin see
+  const normal = normaliseUrl(req, received, config.paths) // from here on, the one path routing, access, cache and origin see
   if (normal.stop) return done(normal.stop)
   const url = normal.url
 
@@ -55,7 +56,7 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
 
   const limited = await checkRateLimits(req, route.rateLimits, { env, ctx, clientIp: req.headers.get('cf-connecting-ip') ?? undefined, path: url.pathname, journey, claims: access.claims })
   rateHeaders = limited.headers
-  const stop = limited.stop ?? limitRequest(req, route.limits) ?? (await filterRequest(req, url, route.filter, requestId))
+  const stop = limited.stop ?? limitRequest(req, received, route.limits) ?? (await filterRequest(req, url, route.filter, requestId))
   if (stop) return done(stop, route)
   const action = route.action
 

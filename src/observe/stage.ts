@@ -24,10 +24,10 @@ export interface ObserveIo {
 const recorder = new MetricsRecorder()
 const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 
-/** The journey of a request as it arrived (its path as the client sent it, before any normalising). */
-export async function beginJourney(req: Request, requestId: string, policy: ObservabilityPolicy, adminToken: string | undefined): Promise<Journey> {
+/** The journey of a request as it arrived (`received`: its URL as the client sent it, before any normalising). */
+export async function beginJourney(req: Request, received: URL, requestId: string, policy: ObservabilityPolicy, adminToken: string | undefined): Promise<Journey> {
   const serverTiming = await wantsServerTiming(policy.serverTiming, req.headers.get(policy.debugHeader), adminToken)
-  return startJourney(req, new URL(req.url), { requestId, traceparent: traceparentFor(req.headers.get('traceparent'), randomBytes), serverTiming, now: Date.now() })
+  return startJourney(req, received, { requestId, traceparent: traceparentFor(req.headers.get('traceparent'), randomBytes), serverTiming, now: Date.now() })
 }
 
 export function recordJourney(res: Response, j: Journey, io: ObserveIo): Response {
