@@ -114,6 +114,14 @@ export function applyProbe(state: PoolHealth, key: string, ok: boolean, latencyM
 export function applyOutcomes(state: PoolHealth, key: string, batch: OutcomeBatch, now: number, policy: HealthPolicy): PoolHealth {
   const u = state[key]
   if (!u) return state
+  return { ...state, [key]: foldOutcomes(u, batch, now, policy, () => mayEject(state, key, now, policy)) }
+}
+
+/**
+ * One upstream's state after a batch of its outcomes. `mayEjectNow` is asked only when the batch
+ * would eject it (it looks at the whole pool), so the common case touches this upstream alone.
+ */
+export function foldOutcomes(u: UpstreamHealth, batch: OutcomeBatch, now: number, policy: HealthPolicy, mayEjectNow: () => boolean): UpstreamHealth {
   const wasAvailable = isAvailable(u, now)
   let next: UpstreamHealth = {
     ...u,
@@ -125,15 +133,15 @@ export function applyOutcomes(state: PoolHealth, key: string, batch: OutcomeBatc
   }
   // A long healthy run forgives earlier ejections, so back-off does not grow forever.
   if (batch.successes > 0 && next.ejections > 0 && wasAvailable && now - backSince(u) > policy.maxEjectionMs) next.ejections = 0
-  if (wasAvailable && next.consecutiveFailures >= policy.consecutiveFailures && mayEject(state, key, now, policy)) {
+  if (wasAvailable && next.consecutiveFailures >= policy.consecutiveFailures && mayEjectNow()) {
     const duration = Math.min(policy.baseEjectionMs * 2 ** next.ejections, policy.maxEjectionMs)
     next = { ...next, ejectedUntil: now + duration, ejections: next.ejections + 1, consecutiveFailures: 0 }
   }
-  return { ...state, [key]: next }
+  return next
 }
 
 /** Ejecting `key` must keep the ejected share of the pool within maxEjectedPercent. */
-function mayEject(state: PoolHealth, key: string, now: number, policy: HealthPolicy): boolean {
+export function mayEject(state: PoolHealth, key: string, now: number, policy: HealthPolicy): boolean {
   const keys = Object.keys(state)
   const ejected = keys.filter((k) => k !== key && (state[k] as UpstreamHealth).ejectedUntil > now).length
   return ((ejected + 1) / keys.length) * 100 <= policy.maxEjectedPercent

@@ -2,7 +2,7 @@
 // Object: the last snapshot from the pool's object (refreshed in the background once older than
 // SNAPSHOT_TTL_MS), this isolate's own outcomes folded in at once with the same pure rules, and
 // the outcomes not yet reported, sent in batches through waitUntil.
-import { applyOutcomes, mergeBatches, reconcile, singleOutcome, isAvailable, weightFactor, type OutcomeBatch, type PoolHealth } from './state.ts'
+import { foldOutcomes, mayEject, mergeBatches, reconcile, singleOutcome, isAvailable, weightFactor, type OutcomeBatch, type PoolHealth } from './state.ts'
 import type { HealthView, PoolSpec } from './view.ts'
 
 /** How old a snapshot may get before a request triggers a background refresh. */
@@ -61,12 +61,15 @@ export class PoolHealthTracker {
     return soonest
   }
 
+  /** O(1) per outcome: only an ejection looks at the rest of the pool. */
   record(key: string, ok: boolean, latencyMs: number | undefined, now: number, failure?: string): void {
     const batch = singleOutcome(ok, latencyMs, failure)
-    const folded = applyOutcomes(this.#withRemoteEjections(key), key, batch, now, this.spec.policy)[key]
     const was = this.#local[key]
-    if (was && folded && isAvailable(was, now) && !isAvailable(folded, now)) this.#ejectedAt.set(key, now)
-    if (folded) this.#local = { ...this.#local, [key]: folded }
+    if (was) {
+      const folded = foldOutcomes(was, batch, now, this.spec.policy, () => mayEject(this.#withRemoteEjections(key), key, now, this.spec.policy))
+      if (isAvailable(was, now) && !isAvailable(folded, now)) this.#ejectedAt.set(key, now)
+      this.#local[key] = folded // #local is this tracker's own (debug() hands out a copy)
+    }
     const prior = this.#pending.get(key)
     this.#pending.set(key, prior ? mergeBatches(prior, batch) : batch)
     if (!ok) this.#pendingFailure = true
@@ -136,6 +139,6 @@ export class PoolHealthTracker {
 
   /** For the admin API: the last remote view, this isolate's local state, and when it was fetched. */
   debug(): { remote: HealthView | undefined; fetchedAt: number; local: PoolHealth } {
-    return { remote: this.#remote, fetchedAt: this.#fetchedAt, local: this.#local }
+    return { remote: this.#remote, fetchedAt: this.#fetchedAt, local: { ...this.#local } }
   }
 }
