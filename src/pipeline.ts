@@ -79,7 +79,10 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
     ip: req.headers.get('cf-connecting-ip') ?? undefined,
     proto: url.protocol.replace(':', ''),
     host: url.host,
-    protocolVersion: viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol),
+    // Read when Via is written (request.cf is parsed whole on first read: a cache hit never needs it).
+    get protocolVersion() {
+      return viaProtocol((req.cf as { httpProtocol?: string } | undefined)?.httpProtocol)
+    },
   }
   const variant = await assignVariants(req, url, route.experiments, { env, ctx, claims: access.claims })
   journey.variant = variant.label

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cacheResultOf, exposuresOf, noteRateDecision, startJourney } from './journey.ts'
+import { cacheResultOf, coloOf, exposuresOf, noteRateDecision, startJourney } from './journey.ts'
 
 describe('cacheResultOf', () => {
   it.each([
@@ -53,5 +53,23 @@ describe('noteRateDecision', () => {
 
   it('does nothing without a journey', () => {
     expect(() => noteRateDecision(undefined, 'rejected', 'x')).not.toThrow()
+  })
+})
+
+describe('the colo of a journey, from CF-Ray', () => {
+  it.each([
+    ['8f1d2c3b4a5e6f70-AMS', 'AMS'],
+    ['8f1d2c3b4a5e6f70-SJC', 'SJC'],
+    ['8f1d2c3b4a5e6f70', undefined],
+    ['8f1d2c3b4a5e6f70-', undefined],
+    ['8f1d2c3b4a5e6f70-<script>', undefined], // a client-made value is not logged as a location
+    [null, undefined],
+  ])('%j → %j', (ray, colo) => {
+    expect(coloOf(ray)).toBe(colo)
+  })
+
+  it('is recorded when the request arrives', () => {
+    const req = new Request('https://a.example/', { headers: { 'cf-ray': '8f1d2c3b4a5e6f70-LHR' } })
+    expect(startJourney(req, new URL(req.url), { requestId: 'r', traceparent: '', serverTiming: false, now: 0 }).colo).toBe('LHR')
   })
 })

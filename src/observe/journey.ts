@@ -56,7 +56,6 @@ export interface JourneyStart {
 }
 
 export function startJourney(req: Request, url: URL, start: JourneyStart): Journey {
-  const colo = (req.cf as { colo?: unknown } | undefined)?.colo
   return {
     requestId: start.requestId,
     traceparent: start.traceparent,
@@ -65,11 +64,21 @@ export function startJourney(req: Request, url: URL, start: JourneyStart): Journ
     host: url.host,
     path: url.pathname,
     query: url.search,
-    colo: typeof colo === 'string' ? colo : undefined,
+    colo: coloOf(req.headers.get('cf-ray')),
     requestHeaders: req.headers,
     serverTiming: start.serverTiming,
     attempts: 0,
   }
+}
+
+/**
+ * The location that answered, from CF-Ray ("8f1d2c3b4a5e6f70-AMS") rather than request.cf: the
+ * runtime parses the whole cf object on its first read, a cost every request would pay for one field.
+ */
+export function coloOf(ray: string | null): string | undefined {
+  const dash = ray?.lastIndexOf('-') ?? -1
+  const colo = dash > 0 ? (ray as string).slice(dash + 1) : ''
+  return /^[A-Z]{3}$/.test(colo) ? colo : undefined
 }
 
 /** How much a decision says about a request: a later rule's decision replaces an earlier one only when it says more. */
