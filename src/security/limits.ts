@@ -38,14 +38,15 @@ export function checkLimits(req: RequestShape, policy: LimitsPolicy): LimitViola
     const allow = [...policy.methods].join(', ')
     return { status: 405, type: 'method-not-allowed', detail: `This resource accepts ${allow}.`, headers: { Allow: allow } }
   }
-  const urlBytes = encoder.encode(req.target).length
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a short target needs no encoding to measure.
+  const urlBytes = req.target.length * 3 <= policy.maxUrlBytes ? req.target.length : encoder.encode(req.target).length
   if (urlBytes > policy.maxUrlBytes) return { status: 414, type: 'uri-too-long', detail: `The request target is ${urlBytes} bytes; at most ${policy.maxUrlBytes} are accepted.` }
   let count = 0
   let bytes = 0
-  for (const [name, value] of req.headers) {
+  req.headers.forEach((value, name) => {
     count++
     bytes += name.length + value.length + 4
-  }
+  })
   if (count > policy.maxHeaderCount) return { status: 431, type: 'header-fields-too-large', detail: `The request has ${count} header fields; at most ${policy.maxHeaderCount} are accepted.` }
   if (bytes > policy.maxHeaderBytes) return { status: 431, type: 'header-fields-too-large', detail: `The request headers are ${bytes} bytes; at most ${policy.maxHeaderBytes} are accepted.` }
   const declared = req.headers.get('content-length')

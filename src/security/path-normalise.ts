@@ -39,11 +39,18 @@ function hexValue(code: number): number {
   return -1
 }
 
+/**
+ * What any of the steps below could change or refuse: a "%" escape, a backslash, a control
+ * character, a dot-segment (always after a "/") or an empty segment. Most paths have none, and are
+ * normal as they are.
+ */
+const NEEDS_WORK = /[%\\\x00-\x1f\x7f]|\/\.|\/\//
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** `raw` is a URL's pathname (already percent-encoded where WHATWG URL parsing requires). */
 export function normalisePath(raw: string, policy: PathPolicy): NormalisedPath {
-  if (!policy.normalise) return { ok: true, path: raw }
+  if (!policy.normalise || !NEEDS_WORK.test(raw)) return { ok: true, path: raw }
   const decoded = decodeSafely(raw, policy)
   if (!decoded.ok) return decoded
   return removeDotSegments(decoded.path, policy.mergeSlashes)
