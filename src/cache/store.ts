@@ -55,11 +55,22 @@ const META_HEADER = 'x-portico-meta'
 /** Path prefix of stored objects, apart from the zone's own CDN cache entries for real URLs. */
 const STORE_PATH = '/__portico_cache/'
 
-/** A stable, URL-safe id for a key (SHA-256, hex). */
+/** A stable, URL-safe id for a key (SHA-256, hex). Hot keys recur: recent ids are remembered. */
 export async function idOf(key: string): Promise<string> {
+  const known = recentIds.get(key)
+  if (known !== undefined) return known
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+  const id = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+  if (key.length > RECENT_KEY_MAX_CHARS) return id
+  if (recentIds.size >= RECENT_IDS_MAX) recentIds.clear()
+  recentIds.set(key, id)
+  return id
 }
+
+/** At most 2,048 keys of up to 512 characters (about 2 MiB): longer keys are hashed each time. */
+const RECENT_IDS_MAX = 2048
+const RECENT_KEY_MAX_CHARS = 512
+const recentIds = new Map<string, string>()
 
 /** The local colo's Cache API. */
 export class EdgeTier implements Tier {
