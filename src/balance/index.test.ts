@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileConfig, type CompiledConfig, type CompiledPool } from '../config/index.ts'
-import { chooseUpstream, ipHashKey, cookieValue } from './index.ts'
+import { chooseUpstream, ipHashKey, cookieValue, runtimeOf } from './index.ts'
 
 function pools(raw: Record<string, unknown>): ReadonlyMap<string, CompiledPool> {
   const result = compileConfig({ pools: raw, routes: [{ pool: Object.keys(raw)[0] }] }, { text: (n) => (n === 'STICKY' ? 'sticky-secret' : undefined), hasService: () => false })
@@ -59,6 +59,19 @@ describe('chooseUpstream', () => {
     const req = new Request('https://www.example.com/', { headers: { 'x-user': 'alice' } })
     const first = await host(pool, { req })
     for (let i = 0; i < 5; i++) expect(await host(pool, { req: new Request(`https://www.example.com/${i}`, { headers: { 'x-user': 'alice' } }) })).toBe(first)
+  })
+})
+
+describe('chooseUpstream and health over time', () => {
+  it('leaves an ejected upstream out, and picks it again once its ejection ends with nothing else happening', async () => {
+    const pool = pools({ p: { algorithm: 'round-robin', upstreams: ['https://a.internal', 'https://b.internal'], health: { passive: { consecutiveFailures: 1, baseEjectionMs: 10_000 } } } }).get('p') as CompiledPool
+    const now = 5_000_000
+    const seen = async (at: number) => new Set(await Promise.all([1, 2, 3, 4].map(() => host(pool, { now: at }))))
+    expect(await seen(now)).toEqual(new Set(['a.internal', 'b.internal']))
+    runtimeOf(pool).tracker?.record('https://a.internal', false, undefined, now, 'test')
+    expect(await seen(now + 1)).toEqual(new Set(['b.internal']))
+    expect(await seen(now + 9_999)).toEqual(new Set(['b.internal']))
+    expect(await seen(now + 10_000)).toEqual(new Set(['a.internal', 'b.internal']))
   })
 })
 

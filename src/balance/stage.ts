@@ -25,10 +25,19 @@ const PICKERS: Record<CompiledPool['algorithm'], () => Picker> = {
   'consistent-hash': () => new ConsistentHash(),
 }
 
-/** Per isolate and compiled pool: its picker (with its counters) and its health tracker. */
+/** Per isolate and compiled pool: its picker (with its counters), its health tracker, and its last views. */
 interface PoolRuntime {
   picker: Picker
   tracker: PoolHealthTracker | undefined
+  views?: PoolViews
+}
+
+/** The pool's upstreams as a pick sees them, kept until health changes or time moves an ejection or slow start on. */
+interface PoolViews {
+  all: UpstreamView[]
+  available: UpstreamView[]
+  version: number
+  validUntil: number
 }
 const runtimes = new WeakMap<CompiledPool, PoolRuntime>()
 
@@ -71,28 +80,54 @@ export async function chooseUpstream(pool: CompiledPool, input: ChooseInput): Pr
   )
 }
 
-function views(pool: CompiledPool, now: number): { all: UpstreamView[]; available: UpstreamView[] } {
-  const { tracker } = runtimeOf(pool)
+/**
+ * The pool's views, rebuilt only when its health changed (the tracker's version) or time reached a
+ * pending change (an ejection ending, slow start): a pick is O(1) in pool size apart from the
+ * algorithm itself. In-flight counts and latency are read live from the tracker at pick time.
+ */
+function views(pool: CompiledPool, now: number): PoolViews {
+  const rt = runtimeOf(pool)
+  const { tracker } = rt
+  const version = tracker?.version ?? 0
+  if (rt.views && rt.views.version === version && now < rt.views.validUntil) return rt.views
   const all: UpstreamView[] = []
   const available: UpstreamView[] = []
+  let validUntil = Number.POSITIVE_INFINITY
   pool.upstreams.forEach((u, index) => {
     const s = tracker?.state(u.key, now)
-    const view: UpstreamView = {
-      index,
-      key: u.key,
-      weight: u.weight * (s?.weightFactor ?? 1),
-      inFlight: tracker?.inFlight.get(u.key) ?? 0,
-      latencyEwmaMs: s?.latencyEwmaMs,
-    }
+    const view = new LiveView(index, u.key, u.weight * (s?.weightFactor ?? 1), tracker)
     all.push(view)
     if (s?.available ?? true) available.push(view)
+    if (tracker) validUntil = Math.min(validUntil, tracker.changesAt(u.key, now))
   })
-  return { all, available }
+  return (rt.views = { all, available, version, validUntil })
+}
+
+class LiveView implements UpstreamView {
+  readonly index: number
+  readonly key: string
+  readonly weight: number
+  readonly #tracker: PoolHealthTracker | undefined
+
+  constructor(index: number, key: string, weight: number, tracker: PoolHealthTracker | undefined) {
+    this.index = index
+    this.key = key
+    this.weight = weight
+    this.#tracker = tracker
+  }
+
+  get inFlight(): number {
+    return this.#tracker?.inFlight.get(this.key) ?? 0
+  }
+
+  get latencyEwmaMs(): number | undefined {
+    return this.#tracker?.latencyOf(this.key)
+  }
 }
 
 async function pickFrom(pool: CompiledPool, candidates: UpstreamView[], input: ChooseInput, panic: boolean): Promise<Choice | undefined> {
   // A retry goes to an upstream not tried yet (nginx's "next upstream"); with none left, it stops.
-  const pickable = candidates.filter((c) => !input.tried.has(c.key))
+  const pickable = input.tried.size === 0 ? candidates : candidates.filter((c) => !input.tried.has(c.key))
   if (pickable.length === 0) return undefined
   if (pool.sticky && input.tried.size === 0) {
     const key = await readStickyCookie(input.req.headers.get('cookie'), pool.name, pool.sticky, input.now)

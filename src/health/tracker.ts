@@ -35,6 +35,7 @@ export class PoolHealthTracker {
   /** When this isolate itself ejected an upstream, while that ejection lasts (see #endRecovered). */
   readonly #ejectedAt = new Map<string, number>()
   readonly inFlight = new Map<string, number>()
+  #version = 0
 
   constructor(spec: PoolSpec) {
     this.spec = spec
@@ -54,6 +55,30 @@ export class PoolHealthTracker {
     }
   }
 
+  /** Changes whenever an upstream's availability or weight may have changed other than by time passing. */
+  get version(): number {
+    return this.#version
+  }
+
+  /** The latency EWMA the balancer sees (the object's when it has one, else this isolate's). */
+  latencyOf(key: string): number | undefined {
+    return this.#remote?.upstreams[key]?.latencyEwmaMs ?? this.#local[key]?.latencyEwmaMs
+  }
+
+  /**
+   * When `key`'s availability or weight will next change by time alone: an ejection running out,
+   * or `now` while its weight grows in slow start; Infinity when nothing is pending.
+   */
+  changesAt(key: string, now: number): number {
+    const local = this.#local[key]
+    if (local && weightFactor(local, now, this.spec.policy) < 1) return now
+    let at = Number.POSITIVE_INFINITY
+    if (local && local.ejectedUntil > now) at = local.ejectedUntil
+    const remote = this.#remote?.upstreams[key]
+    if (remote && !remote.available && remote.ejectedUntil > now) at = Math.min(at, remote.ejectedUntil)
+    return at
+  }
+
   /** When the first unavailable upstream is due back, for Retry-After. */
   nextRecoveryAt(now: number): number | undefined {
     let soonest = this.#remote?.nextRecoveryAt
@@ -67,7 +92,10 @@ export class PoolHealthTracker {
     const was = this.#local[key]
     if (was) {
       const folded = foldOutcomes(was, batch, now, this.spec.policy, () => mayEject(this.#withRemoteEjections(key), key, now, this.spec.policy))
-      if (isAvailable(was, now) && !isAvailable(folded, now)) this.#ejectedAt.set(key, now)
+      if (isAvailable(was, now) && !isAvailable(folded, now)) {
+        this.#ejectedAt.set(key, now)
+        this.#version++
+      }
       this.#local[key] = folded // #local is this tracker's own (debug() hands out a copy)
     }
     const prior = this.#pending.get(key)
@@ -107,6 +135,7 @@ export class PoolHealthTracker {
     return call
       .then((view) => {
         this.#remote = view
+        this.#version++
         this.#endRecovered(view, Date.now())
         this.#fetchedAt = Date.now()
       })
@@ -132,6 +161,7 @@ export class PoolHealthTracker {
       if (!local || local.ejectedUntil <= now) this.#ejectedAt.delete(key)
       else if (remote?.available && remote.availableSince > ejectedAt) {
         this.#local = { ...this.#local, [key]: { ...local, ejectedUntil: now } }
+        this.#version++
         this.#ejectedAt.delete(key)
       }
     }

@@ -5,7 +5,7 @@
 // through waitUntil when a batch is due. Nothing here waits on I/O on the request path.
 import { writeAnalytics } from './analytics.ts'
 import { cacheResultOf, startJourney, type Journey } from './journey.ts'
-import { emit, requestLine } from './log.ts'
+import { emit, isLogged, requestLevel, requestLine } from './log.ts'
 import { METRICS_BINDING, METRICS_OBJECT_NAME, type PorticoMetrics } from './metrics-object.ts'
 import type { RequestSample } from './metrics.ts'
 import type { ObservabilityPolicy } from './policy.ts'
@@ -37,7 +37,8 @@ export function recordJourney(res: Response, j: Journey, io: ObserveIo): Respons
   j.durationMs = now - j.startedAt
   if (j.cacheStartedAt !== undefined) j.cacheMs = now - j.cacheStartedAt
   if (j.serverTiming) res.headers.append('server-timing', serverTimingValue(j))
-  emit(requestLine(j, io.policy.redaction, io.policy.logLevel === 'debug' ? j.requestHeaders : undefined), io.policy.logLevel)
+  // The line is only built when its level is written (logLevel "warn" skips every 2xx).
+  if (isLogged(requestLevel(j.status), io.policy.logLevel)) emit(requestLine(j, io.policy.redaction, io.policy.logLevel === 'debug' ? j.requestHeaders : undefined), io.policy.logLevel)
   writeAnalytics(io.env, j)
   if (io.policy.metrics && io.env[METRICS_BINDING]) {
     recorder.record(sampleOf(j), now)
