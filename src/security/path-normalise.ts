@@ -44,6 +44,7 @@ function hexValue(code: number): number {
  * character, a dot-segment (always after a "/") or an empty segment. Most paths have none, and are
  * normal as they are.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
 const NEEDS_WORK = /[%\\\x00-\x1f\x7f]|\/\.|\/\//
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
