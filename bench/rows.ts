@@ -25,7 +25,8 @@ export interface OriginUrls {
 
 export type Target =
   | { kind: 'origin' }
-  | { kind: 'raw' }
+  /** The raw pass-through Worker (bench/raw-worker.js), or another floor Worker in bench/. */
+  | { kind: 'raw'; script?: string }
   | { kind: 'portico'; bindings: (o: OriginUrls) => Record<string, string> }
   | { kind: 'nginx' | 'haproxy'; upstreams: (o: OriginUrls) => string[] }
 
@@ -84,6 +85,15 @@ const forwardOnly: Target = { kind: 'portico', bindings: (o) => ({ ORIGIN: first
 export const ROWS: readonly Row[] = [
   { id: 'direct', group: 'floor', label: 'direct to the origin', target: { kind: 'origin' }, path: bytes(KiB), expectBytes: KiB, baseline: 'raw' },
   { id: 'raw', group: 'floor', label: 'raw pass-through Worker (workerd)', target: { kind: 'raw' }, path: bytes(KiB), expectBytes: KiB, baseline: 'raw' },
+  {
+    id: 'raw-log',
+    group: 'floor',
+    label: 'raw pass-through Worker writing one JSON log line per request',
+    target: { kind: 'raw', script: 'raw-log-worker.js' },
+    path: bytes(KiB),
+    expectBytes: KiB,
+    baseline: 'raw',
+  },
 
   { id: 'forward', group: 'portico', label: 'forwarding only (`ORIGIN`)', target: forwardOnly, path: bytes(KiB), expectBytes: KiB, baseline: 'raw' },
   {
@@ -107,8 +117,18 @@ export const ROWS: readonly Row[] = [
   {
     id: 'cache-hit',
     group: 'portico',
-    label: 'cache hit (Cache API, 1 KiB stored for an hour)',
+    label: "cache hit (1 KiB stored for an hour, served from the isolate's memory tier)",
     target: { kind: 'portico', bindings: (o) => config({ routes: [{ upstream: first(o), cache: { edgeTtlSeconds: 3600 } }] }) },
+    path: bytes(KiB),
+    expectBytes: KiB,
+    expectHeader: { name: 'cache-status', includes: 'hit' },
+    baseline: 'raw',
+  },
+  {
+    id: 'cache-hit-edge',
+    group: 'portico',
+    label: 'cache hit from the Cache API (memory tier off)',
+    target: { kind: 'portico', bindings: (o) => config({ routes: [{ upstream: first(o), cache: { edgeTtlSeconds: 3600, memory: false } }] }) },
     path: bytes(KiB),
     expectBytes: KiB,
     expectHeader: { name: 'cache-status', includes: 'hit' },

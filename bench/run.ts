@@ -155,7 +155,7 @@ function startServer(row: MeasuredRow, origins: Origins, pinning: Pinning): Prom
     case 'origin':
       return Promise.resolve(undefined)
     case 'raw':
-      return startWorker({ scriptPath: path.resolve('bench/raw-worker.js'), bindings: { UPSTREAM: origins.urls[0] as string }, declaredBindings: false, probePath: row.path }, pinning, stopper)
+      return startWorker({ scriptPath: path.resolve('bench', t.script ?? 'raw-worker.js'), bindings: { UPSTREAM: origins.urls[0] as string }, declaredBindings: false, probePath: row.path }, pinning, stopper)
     case 'portico':
       return startWorker({ scriptPath: path.resolve(BUNDLE_DIR, 'index.js'), bindings: t.bindings(origins), declaredBindings: true, probePath: row.path }, pinning, stopper)
     case 'nginx':
