@@ -3,7 +3,8 @@
 // than its Content-Length, one the origin broke off, or one over the size limit errors that branch,
 // and an entry whose body did not arrive whole is deleted again, so nothing partial is ever served.
 // A small body read whole is also kept in this isolate's memory, once the colo's cache has it.
-import { joined, type MemoryTier } from './memory.ts'
+import { concatBytes } from '../http/bytes.ts'
+import type { MemoryTier } from './memory.ts'
 import { headerList, idOf, type EntryMeta, type Tier, type VaryMarker } from './store.ts'
 import { varyKey, varyNames } from './vary.ts'
 
@@ -161,5 +162,5 @@ function checkWhole(body: ReadableStream<Uint8Array>, declared: number | undefin
     },
     cancel: (reason) => reader.cancel(reason),
   })
-  return { stream, isWhole: () => whole, bytes: () => (whole && kept ? joined(kept, seen) : undefined) }
+  return { stream, isWhole: () => whole, bytes: () => (whole && kept ? concatBytes(kept, seen) : undefined) }
 }

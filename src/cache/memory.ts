@@ -5,6 +5,7 @@
 // deleted, reaches this isolate only when its hold ends and the lookup falls through to the Cache
 // API again. Freshness, purges and what to serve are decided by the caller on the entry's own meta,
 // exactly as for the other tiers. Time comes in as an argument (or the tier's clock).
+import { concatBytes } from '../http/bytes.ts'
 import type { Meta, Stored, Tier } from './store.ts'
 
 /**
@@ -165,18 +166,7 @@ export async function readWhole(body: ReadableStream<Uint8Array>, maxBytes: numb
     return undefined
   }
   if (expectedBytes !== undefined && size !== expectedBytes) return undefined
-  return joined(chunks, size)
-}
-
-export function joined(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0]
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
+  return concatBytes(chunks, size)
 }
 
 function keyOf(id: string, host: string): string {

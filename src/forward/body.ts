@@ -1,6 +1,7 @@
 // A request body that may have to be sent twice. Small bodies (up to maxBodyBytes) are read into
 // memory so a retry can send them again; larger or unknown-length ones that outgrow the limit are
 // streamed once, as they arrive, and the request is then not retried.
+import { concatBytes } from '../http/bytes.ts'
 
 export interface PreparedBody {
   replayable: boolean
@@ -28,7 +29,7 @@ export async function prepareBody(req: Request, keep: boolean, maxBytes: number)
   for (;;) {
     const { done, value } = await reader.read()
     if (done) {
-      const bytes = concat(chunks, size)
+      const bytes = concatBytes(chunks, size)
       return { replayable: true, next: () => bytes }
     }
     chunks.push(value)
@@ -61,14 +62,4 @@ function once(stream: ReadableStream<Uint8Array>): PreparedBody {
       return stream
     },
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
 }

@@ -1,0 +1,13 @@
+// Byte chunks joined into one array (a kept request body, a cached body read whole).
+
+/** `chunks` in order as one array of `size` bytes; a single chunk is returned as it is, not copied. */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0]) return chunks[0]
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.byteLength
+  }
+  return out
+}
