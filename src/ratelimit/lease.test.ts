@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { giveBack, take, type Algorithm, type BucketState, type Limit, type Verdict } from './bucket.ts'
 import { LEASE_TTL_MS, LeaseBook, leaseSize, type CounterStub } from './lease.ts'
+import { seeded as random } from '../../test/support/seeded.ts'
 
 const DAY_MS = 86_400_000
 const KEY = 'rl:test:key'
@@ -90,18 +91,6 @@ function world(limit: Limit, isolates = 1, start = 1_700_000_000_000) {
 
 const perDay = (limit: number, burst = limit, algorithm: Algorithm = 'token-bucket'): Limit => ({ algorithm, limit, periodMs: DAY_MS, burst })
 const admitted = (verdicts: Verdict[]) => verdicts.filter((v) => v.granted === 1).length
-
-/** A small deterministic random number generator, so a failing schedule can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 describe('leaseSize', () => {
   it.each<[number, number]>([

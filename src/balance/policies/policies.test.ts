@@ -5,18 +5,7 @@ import { LeastConnections, LeastTime, PowerOfTwoChoices } from './least-load.ts'
 import { RoundRobin } from './round-robin.ts'
 import { SmoothWeighted } from './smooth-weighted.ts'
 import { WeightedRandom } from './weighted-random.ts'
-
-/** Deterministic PRNG (mulberry32), so distribution tests do not flake. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seeded } from '../../../test/support/seeded.ts'
 
 const up = (key: string, weight = 1, extra: Partial<UpstreamView> = {}): UpstreamView => ({ index: 0, key, weight, inFlight: 0, latencyEwmaMs: undefined, ...extra })
 
