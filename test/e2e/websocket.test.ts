@@ -13,6 +13,7 @@ beforeAll(async () => {
     config({
       routes: [
         { match: { path: '/live' }, rewrite: { stripPrefix: true }, upstream: origin.url },
+        { match: { path: '/brief' }, rewrite: { stripPrefix: true }, upstream: origin.url, timeouts: { firstByteMs: 300 } },
         { upstream: origin.url },
       ],
     }),
@@ -90,6 +91,17 @@ describe('WebSocket', () => {
     expect(greeting.headers['x-forwarded-for']).toBe('127.0.0.1')
     expect(greeting.headers.via).toBe('1.1 portico')
     expect(greeting.headers['x-request-id']).toBe('socket-test-1')
+    ws.close()
+  })
+
+  it('keeps a socket open long after firstByteMs (the limit is on the upgrade answer only)', async () => {
+    const { ws, next } = await connect('/brief/ws')
+    let closedEarly = false
+    ws.addEventListener('close', () => (closedEarly = true), { once: true })
+    await new Promise((r) => setTimeout(r, 900)) // three times the route's firstByteMs
+    expect(closedEarly).toBe(false)
+    ws.send('still here')
+    expect(await next()).toBe('echo:still here')
     ws.close()
   })
 
