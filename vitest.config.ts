@@ -6,6 +6,20 @@ import { defineConfig } from 'vitest/config'
 // Test-only auxiliary Worker, bound as AUX: a service-binding upstream that says what reached it.
 const AUX_WORKER = `export default {
   async fetch(req) {
+    if (new URL(req.url).pathname === '/drip') {
+      // Six chunks 100 ms apart: a body that streams on after its headers.
+      const { readable, writable } = new TransformStream()
+      const writer = writable.getWriter()
+      const drip = async () => {
+        for (let i = 0; i < 6; i++) {
+          await writer.write(new TextEncoder().encode('chunk ' + i + '\\n'))
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        await writer.close()
+      }
+      drip()
+      return new Response(readable, { headers: { 'Content-Type': 'text/plain' } })
+    }
     const body = req.body ? await req.text() : ''
     return Response.json({ service: 'aux', method: req.method, url: req.url, headers: Object.fromEntries(req.headers), body },
       { headers: { 'X-Served-By': 'aux', Server: 'aux-worker' } })

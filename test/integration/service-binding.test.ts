@@ -32,6 +32,13 @@ describe('a service-binding upstream', () => {
     expect((await auxOf(await send('https://www.example.com/x', env))).url).toBe('https://auth.internal/x')
   })
 
+  it("streams the bound Worker's body whole long after firstByteMs (the limit is on the headers only)", async () => {
+    const env = withConfig({ routes: [{ upstream: { service: 'AUX' }, timeouts: { firstByteMs: 150 } }] }, { AUX: testEnv.AUX })
+    const res = await send('https://www.example.com/drip', env)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\nchunk 5\n')
+  })
+
   it('refuses to start with a service binding the Worker does not have', async () => {
     const res = await send('https://www.example.com/', withConfig({ routes: [{ upstream: { service: 'MISSING' } }] }, { AUX: testEnv.AUX }))
     expect(res.status).toBe(500)
