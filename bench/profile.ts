@@ -11,15 +11,14 @@
 // DevTools (Performance) or speedscope. The bundle is the last one `npm run bench` built; --build
 // builds it first.
 import { writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { createRequire } from 'node:module'
-import type { Readable } from 'node:stream'
-import { Miniflare } from 'miniflare'
-import { unstable_readConfig } from 'wrangler'
 import WebSocket from 'ws'
 import { BUNDLE_DIR, buildBundle } from './machine.ts'
-import { Stopper } from './servers.ts'
+import { planPinning } from './proc.ts'
+import { startWorker, Stopper } from './servers.ts'
 import { startOrigin } from '../demo/origin.ts'
 
 const { values: args } = parseArgs({
@@ -50,30 +49,11 @@ async function main(): Promise<void> {
   const forget = setInterval(() => (origin.seen.length = 0), 1000)
   stopper.add(async () => clearInterval(forget))
 
-  const wrangler = unstable_readConfig({ config: 'wrangler.toml' }, {})
   const bindings: Record<string, string> = args.config ? { PORTICO_CONFIG: args.config.replaceAll('$ORIGIN', origin.url) } : { ORIGIN: origin.url }
   const inspectorPort = 9300 + Math.floor(Math.random() * 500)
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: path.join(BUNDLE_DIR, 'index.js'),
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: wrangler.compatibility_flags,
-    bindings,
-    durableObjects: Object.fromEntries(wrangler.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, b.class_name])),
-    kvNamespaces: (wrangler.kv_namespaces ?? []).map((k: { binding: string }) => k.binding),
-    host: '127.0.0.1',
-    port: 0,
-    inspectorPort,
-    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-      stdout.resume()
-      stderr.pipe(process.stderr)
-    },
-  })
-  stopper.add(() => mf.dispose())
-  const url = (await mf.ready).href.replace(/\/$/, '') + args.path
-  const first = await fetch(url)
-  await first.arrayBuffer()
-  console.error(`first request: ${first.status}`)
+  const spec = { scriptPath: path.resolve(BUNDLE_DIR, 'index.js'), bindings, declaredBindings: true, probePath: args.path, inspectorPort }
+  const worker = await startWorker(spec, planPinning(os.cpus().length), stopper)
+  const url = worker.url + args.path
 
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>
   const target = targets.find((t) => !t.title.startsWith('core:')) ?? targets.find((t) => t.title.includes('user'))

@@ -84,6 +84,8 @@ export interface WorkerSpec {
   declaredBindings: boolean
   /** A request path that must answer 200 once the Worker is up (the first request, timed). */
   probePath: string
+  /** Open workerd's inspector on this loopback port (bench/profile.ts); none by default. */
+  inspectorPort?: number
 }
 
 /** One workerd process through Miniflare, pinned to the server core once it is up. */
@@ -103,6 +105,7 @@ export async function startWorker(spec: WorkerSpec, pinning: Pinning, stopper: S
     host: '127.0.0.1',
     port: 0,
     cf: false,
+    ...(spec.inspectorPort !== undefined ? { inspectorPort: spec.inspectorPort } : {}),
     // Portico logs a JSON line per request on stdout: workerd still writes it (that cost is
     // Portico's), but this process drops it rather than print millions of lines. Errors still show.
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
