@@ -86,7 +86,8 @@ export async function handleProxy(req: Request, env: PorticoEnv, ctx: Background
   }
   const variant = await assignVariants(req, url, route.experiments, { env, ctx, claims: access.claims })
   journey.variant = variant.label
-  const forward = (r: Request) => forwardWithRetries({ req: r, url, action: withVariant(action, variant), params, client, requestId, config, env, ctx, journey })
+  const proxied = withVariant(action, variant) // once, not per origin request (a revalidation makes a second)
+  const forward = (r: Request) => forwardWithRetries({ req: r, url, action: proxied, params, client, requestId, config, env, ctx, journey })
   journey.cacheStartedAt = Date.now()
   const res = await serveWithCache(outgoing, url, action.cache, forward, { env, ctx, now: Date.now, variant: variant.label })
   return done(showVariant(compressBody(req, res, action.compress), variant), route)

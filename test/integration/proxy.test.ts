@@ -44,6 +44,12 @@ describe('what the origin receives', () => {
     expect(headers.via).toBe('1.1 portico')
   })
 
+  it("names the client's HTTP version in the request's Via (request.cf.httpProtocol), and 1.1 towards the client", async () => {
+    const res = await send('https://www.example.com/echo', { ORIGIN: ORIGIN_URL }, { cf: { httpProtocol: 'HTTP/2' } } as RequestInit)
+    expect((await echoOf(res)).headers.via).toBe('2 portico')
+    expect(res.headers.get('via')).toBe('1.1 portico')
+  })
+
   it('gives a request without a usable id a fresh one, the same at the origin and in the response', async () => {
     const res = await send('https://www.example.com/echo', { ORIGIN: ORIGIN_URL }, { headers: { 'x-request-id': 'bad id with spaces' } })
     const id = res.headers.get('x-request-id')
