@@ -3,7 +3,8 @@
 // /_portico (never sent to an origin) that expires after SESSION_TTL_SECONDS. The cookie holds
 // its expiry and an HMAC of it keyed by ADMIN_TOKEN: rotating the token signs every browser out.
 // It is accepted for reading only (GET, HEAD); changes such as purges still need the bearer token.
-import { cookieValue, sign, verify } from '../http/hmac.ts'
+import { cookieValue } from '../http/cookie.ts'
+import { sign, verify } from '../http/hmac.ts'
 
 export const SESSION_COOKIE = 'portico_admin'
 export const SESSION_TTL_SECONDS = 8 * 3600

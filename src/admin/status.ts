@@ -2,6 +2,7 @@
 // sign-in form for a browser without a session, and the session endpoint that turns the token
 // into the session cookie (session.ts) and back. Nothing here shows data: the page's script reads
 // it from the JSON API, which needs the same credentials.
+import { concatBytes } from '../http/bytes.ts'
 import { sameSecret } from '../http/secret.ts'
 import { endedSessionCookie, sessionCookie } from './session.ts'
 import { pagePolicy, signInPage, statusPage } from './status-page.ts'
@@ -70,11 +71,5 @@ async function formToken(req: Request): Promise<string | undefined> {
     }
     chunks.push(value)
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    bytes.set(c, at)
-    at += c.byteLength
-  }
-  return new URLSearchParams(new TextDecoder().decode(bytes)).get('token') ?? undefined
+  return new URLSearchParams(new TextDecoder().decode(concatBytes(chunks, size))).get('token') ?? undefined
 }
