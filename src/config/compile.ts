@@ -161,11 +161,14 @@ class Compiler {
   readonly cfg: PorticoConfigOutput
   readonly bindings: BindingLookup
   readonly observability: ObservabilityPolicy
+  /** The request headers stripped before cache and origin, and those of the default list kept. */
+  readonly stripped: ReturnType<typeof strippedRequestHeaders>
 
   constructor(cfg: PorticoConfigOutput, bindings: BindingLookup) {
     this.cfg = cfg
     this.bindings = bindings
     this.observability = compileObservability(cfg.observability)
+    this.stripped = strippedRequestHeaders(cfg.forwarding?.stripRequestHeaders, cfg.forwarding?.keepRequestHeaders)
   }
 
   run(): CompileResult {
@@ -179,7 +182,7 @@ class Compiler {
       const sticky = pool.sticky && {
         cookie: pool.sticky.cookie ?? 'portico_sticky',
         ttlSeconds: pool.sticky.ttlSeconds ?? 3600,
-        secret: this.headerValue(pool.sticky.secret, `pools.${name}.sticky`, 0),
+        secret: this.headerValue(pool.sticky.secret, `pools.${name}.sticky`),
       }
       if (pool.hashOn !== undefined && pool.algorithm !== 'consistent-hash') this.fail(`pools.${name}.hashOn`, 'only applies with algorithm "consistent-hash"')
       this.pools.set(name, compilePool(name, pool, upstreams, sticky))
@@ -206,18 +209,17 @@ class Compiler {
     const routes = this.cfg.routes.map((r, i) => this.secure(this.route(r, i), r, i))
     this.experiments(routes)
     if (this.errors.length > 0) return { ok: false, errors: this.errors, warnings: this.warnings }
-    const table = this.table(routes)
     const fwd = this.cfg.forwarding ?? {}
     const config: CompiledConfig = {
       routes,
-      table,
+      table: new RouteTable(routes),
       pools: this.pools,
       forwarding: {
         trustIncoming: fwd.trustIncoming ?? false,
         via: fwd.via ?? 'portico',
         hiddenResponseHeaders: [...DEFAULT_HIDDEN_RESPONSE_HEADERS, ...(fwd.hideResponseHeaders ?? []).map((h) => h.toLowerCase())],
         allowTrace: fwd.allowTrace ?? false,
-        strippedRequestHeaders: strippedRequestHeaders(fwd.stripRequestHeaders, fwd.keepRequestHeaders).strip,
+        strippedRequestHeaders: this.stripped.strip,
       },
       requestId: {
         header: (this.cfg.requestId?.header ?? 'X-Request-Id').toLowerCase(),
@@ -269,7 +271,7 @@ class Compiler {
       return { index, name, match, responseHeaders, rateLimits, experiments: [], action: { kind: 'redirect', to: r.redirect.to, status: r.redirect.status ?? 302 } }
     }
     if (r.respond) {
-      const headers = Object.entries(r.respond.headers ?? {}).map(([k, val], i) => [k, this.headerValue(val, `${at}.respond.headers.${k}`, i)] as const)
+      const headers = Object.entries(r.respond.headers ?? {}).map(([k, val]) => [k, this.headerValue(val, `${at}.respond.headers.${k}`)] as const)
       const contentType = r.respond.contentType ?? 'text/plain; charset=utf-8'
       return { index, name, match, responseHeaders, rateLimits, experiments: [], action: { kind: 'respond', status: r.respond.status, body: r.respond.body ?? '', headers: [['content-type', contentType], ...headers] } }
     }
@@ -391,7 +393,7 @@ class Compiler {
         routes: new Set(e.routes),
         variants,
         userKey: e.userKey && ('header' in e.userKey ? { header: e.userKey.header.toLowerCase() } : e.userKey),
-        secret: this.headerValue(e.secret, at, 0),
+        secret: this.headerValue(e.secret, at),
         ttlSeconds: e.ttlSeconds ?? DEFAULT_ASSIGNMENT_TTL_SECONDS,
         allowOverride: e.allowOverride ?? false,
         debugHeader: e.debugHeader ?? false,
@@ -440,12 +442,12 @@ class Compiler {
         set.delete(k.toLowerCase())
         remove.push(k.toLowerCase())
       }
-      for (const [k, val] of Object.entries(layer.set ?? {})) set.set(k.toLowerCase(), this.headerValue(val, `${path}.set.${k}`, 0))
+      for (const [k, val] of Object.entries(layer.set ?? {})) set.set(k.toLowerCase(), this.headerValue(val, `${path}.set.${k}`))
     }
     return { set: [...set], remove }
   }
 
-  headerValue(val: HeaderValueConfig | { secret: string }, path: string, _i: number): string {
+  headerValue(val: HeaderValueConfig | { secret: string }, path: string): string {
     if (typeof val === 'string') return val
     const secret = this.bindings.text(val.secret)
     if (secret === undefined) {
@@ -470,21 +472,16 @@ class Compiler {
       fail: (path: string, message: string) => {
         if (!this.errors.some((e) => e.path === path && e.message === message)) this.fail(path, message)
       },
-      secret: (name: string, path: string) => this.headerValue({ secret: name }, path.replace(/\.secret$/, ''), 0),
+      secret: (name: string, path: string) => this.headerValue({ secret: name }, path.replace(/\.secret$/, '')),
     }
     const security: RouteSecurity = compileRouteSecurity(defaults, r, at, ctx)
     const action = route.action
     if (action.kind === 'proxy') {
       action.originSignature = compileOriginSignature(defaults.shield, r.shield, at, ctx)
-      const fwd = this.cfg.forwarding ?? {}
-      const keyed = [...strippedRequestHeaders(fwd.stripRequestHeaders, fwd.keepRequestHeaders).kept, ...(fwd.trustIncoming ? ['x-forwarded-host', 'x-forwarded-proto'] : [])]
+      const keyed = [...this.stripped.kept, ...(this.cfg.forwarding?.trustIncoming ? ['x-forwarded-host', 'x-forwarded-proto'] : [])]
       const cache = action.cache
       if (cache && keyed.length > 0) action.cache = { ...cache, key: { ...cache.key, headers: [...new Set([...cache.key.headers, ...keyed])] } }
     }
     return Object.assign(route, security)
-  }
-
-  table(routes: CompiledRoute[]): RouteTable<CompiledRoute> {
-    return new RouteTable(routes)
   }
 }

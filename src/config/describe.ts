@@ -35,7 +35,7 @@ function describeAction(r: CompiledRoute): string {
     case 'respond':
       return `respond ${a.status}`
     case 'proxy': {
-      const ups = a.pool.upstreams.map((u) => (u.kind === 'url' ? u.origin + u.basePath : `service:${u.binding}`) + (u.weight !== 1 ? ` (weight ${u.weight})` : ''))
+      const ups = a.pool.upstreams.map((u) => u.key + (u.weight !== 1 ? ` (weight ${u.weight})` : ''))
       const rw = a.rewrite.kind === 'prefix' ? ` rewrite ${a.rewrite.from} → ${a.rewrite.to || '/'}` : a.rewrite.kind === 'template' ? ` rewrite → ${a.rewrite.template}` : ''
       const pool = a.pool.name && !a.pool.name.startsWith('route-') && a.pool.name !== r.name ? `pool ${a.pool.name}: ` : ''
       return `proxy ${pool}${ups.join(', ')}${rw}${a.host !== 'origin' ? ` host=${a.host}` : ''}`
