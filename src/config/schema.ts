@@ -2,6 +2,8 @@
 // JSON Schema (`npm run schema`) all come from here. Cross-field rules (a route naming a pool that
 // exists, a secret that is bound) are checked when the config is compiled, in compile.ts.
 import * as v from 'valibot'
+import { LOG_LEVELS } from '../observe/log.ts'
+import { SERVER_TIMING_MODES } from '../observe/server-timing.ts'
 
 const described = <T extends v.GenericSchema>(schema: T, description: string) =>
   v.pipe(schema, v.description(description))
@@ -555,13 +557,13 @@ export const Experiment = v.strictObject({
 export const Observability = v.strictObject({
   logLevel: v.optional(
     described(
-      v.picklist(['debug', 'info', 'warn', 'error', 'off'], 'must be debug, info, warn, error or off'),
+      v.picklist(LOG_LEVELS, 'must be debug, info, warn, error or off'),
       'Which request log lines are written (one JSON line per request): "info" every request, "warn" only 5xx answers, "debug" also the request headers (credentials redacted), "off" none. Default "info".',
     ),
   ),
   serverTiming: v.optional(
     described(
-      v.picklist(['off', 'on-request', 'always'], 'must be off, on-request or always'),
+      v.picklist(SERVER_TIMING_MODES, 'must be off, on-request or always'),
       'Server-Timing on responses (edge, cache, upstream durations): "on-request" only when the request sends the debug header with the ADMIN_TOKEN, "always" on every response (tells anyone your pool names and cache timings), "off" never. Default "on-request".',
     ),
   ),
