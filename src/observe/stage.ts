@@ -1,8 +1,9 @@
 // The observe stage, at both ends of the journey. beginJourney: the request id's companion record,
 // its trace, and whether the response gets Server-Timing. recordJourney, once the response headers
-// are ready: Server-Timing when asked, the request's log line, an Analytics Engine data point when
-// a dataset is bound, and the request added to this isolate's metrics, sent to the metrics object
-// through waitUntil when a batch is due. Nothing here waits on I/O on the request path.
+// are ready: Server-Timing when asked, the request's log line, and unless observability.metrics is
+// off an Analytics Engine data point when a dataset is bound and the request added to this
+// isolate's metrics, sent to the metrics object through waitUntil when a batch is due. Nothing
+// here waits on I/O on the request path.
 import { writeAnalytics } from './analytics.ts'
 import { cacheResultOf, startJourney, type Journey } from './journey.ts'
 import { emit, isLogged, requestLevel, requestLine } from './log.ts'
@@ -39,8 +40,9 @@ export function recordJourney(res: Response, j: Journey, io: ObserveIo): Respons
   if (j.serverTiming) res.headers.append('server-timing', serverTimingValue(j))
   // The line is only built when its level is written (logLevel "warn" skips every 2xx).
   if (isLogged(requestLevel(j.status), io.policy.logLevel)) emit(requestLine(j, io.policy.redaction, io.policy.logLevel === 'debug' ? j.requestHeaders : undefined), io.policy.logLevel)
+  if (!io.policy.metrics) return res // observability.metrics = false: neither metrics nor analytics
   writeAnalytics(io.env, j)
-  if (io.policy.metrics && io.env[METRICS_BINDING]) {
+  if (io.env[METRICS_BINDING]) {
     recorder.record(sampleOf(j), now)
     const send = recorder.flush(() => metricsStub(io.env), now, io.policy.metricsFlushMs)
     if (send) io.ctx.waitUntil(send)

@@ -279,6 +279,15 @@ describe('Analytics Engine', () => {
     expect(points[1]?.doubles?.[0]).toBe(503)
     expect(points[1]?.doubles?.[4]).toBe(1)
   })
+
+  it('gets no data point with metrics: false', async () => {
+    const points: AnalyticsEngineDataPoint[] = []
+    const dataset = { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void (p && points.push(p)) }
+    const bindings = withConfig({ observability: { metrics: false }, routes: [{ name: 'api', upstream: ORIGIN_URL }] }, { ANALYTICS: dataset })
+    const { res } = await through('https://www.example.com/status/201', bindings)
+    expect(res.status).toBe(201)
+    expect(points).toHaveLength(0)
+  })
 })
 
 describe('status page and admin API auth', () => {
