@@ -3,7 +3,7 @@
 export { requestIdFor } from './request-id.ts'
 export { propagateTraceContext, isValidTraceparent, newTraceparent, traceparentFor } from './traceparent.ts'
 export { startJourney, noteRateDecision, cacheResultOf, exposuresOf, type Journey, type RateDecision, type CacheResult } from './journey.ts'
-export { beginJourney, recordJourney, flushMetrics, metricsStub, recentMetrics, sampleOf, type ObserveIo } from './stage.ts'
+export { beginJourney, recordJourney, flushMetrics, recentMetrics, type ObserveIo } from './stage.ts'
 export { compileObservability, DEFAULT_DEBUG_HEADER, type ObservabilityPolicy, type ObservabilitySettings } from './policy.ts'
 export { PorticoMetrics, METRICS_BINDING, METRICS_OBJECT_NAME } from './metrics-object.ts'
 export { ANALYTICS_BINDING, dataPointOf } from './analytics.ts'

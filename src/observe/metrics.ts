@@ -64,7 +64,7 @@ export interface RequestSample {
 
 export const minuteOf = (nowMs: number): number => Math.floor(nowMs / MINUTE_MS) * MINUTE_MS
 
-export const emptyCounts = (): Counts => ({ requests: 0, errors: 0, latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0) })
+const emptyCounts = (): Counts => ({ requests: 0, errors: 0, latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0) })
 
 export function emptyMinute(minute: number): MinuteAggregate {
   return { minute, ...emptyCounts(), statuses: {}, cache: {}, routes: {}, upstreams: {}, exposures: {}, rateChecked: 0, rateLimits: {} }

@@ -25,7 +25,7 @@ export interface ObservabilityPolicy {
 }
 
 export const DEFAULT_DEBUG_HEADER = 'portico-debug'
-export const DEFAULT_METRICS_FLUSH_MS = 5_000
+const DEFAULT_METRICS_FLUSH_MS = 5_000
 
 export function compileObservability(s: ObservabilitySettings = {}): ObservabilityPolicy {
   const debugHeader = (s.debugHeader ?? DEFAULT_DEBUG_HEADER).toLowerCase()

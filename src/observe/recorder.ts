@@ -24,10 +24,6 @@ export class MetricsRecorder {
     addSample(agg, sample)
   }
 
-  get pendingMinutes(): number {
-    return this.#pending.size
-  }
-
   /**
    * The send to hand to waitUntil when one is due (something pending, and the last was at least
    * `intervalMs` ago, or `force`); undefined when not. Never two sends at once: a forced flush

@@ -6,7 +6,7 @@
 export const REDACTED = '[redacted]'
 
 /** Header names always hidden, lower case. */
-export const SECRET_HEADERS: readonly string[] = [
+const SECRET_HEADERS: readonly string[] = [
   'authorization',
   'proxy-authorization',
   'cookie',
@@ -39,7 +39,7 @@ export function isSecretHeader(name: string, extra: Redaction = NO_EXTRA_REDACTI
   return SECRET_HEADERS.includes(n) || extra.headers.has(n) || SECRET_HEADER_WORDS.some((w) => n.includes(w))
 }
 
-export function isSecretQueryParam(name: string, extra: Redaction = NO_EXTRA_REDACTION): boolean {
+function isSecretQueryParam(name: string, extra: Redaction = NO_EXTRA_REDACTION): boolean {
   const n = name.toLowerCase()
   return extra.query.has(n) || SECRET_QUERY_WORDS.some((w) => n.includes(w))
 }

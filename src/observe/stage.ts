@@ -50,7 +50,7 @@ export function recordJourney(res: Response, j: Journey, io: ObserveIo): Respons
   return res
 }
 
-export function sampleOf(j: Journey): RequestSample {
+function sampleOf(j: Journey): RequestSample {
   return {
     status: j.status ?? 0,
     durationMs: j.durationMs ?? 0,
@@ -65,7 +65,7 @@ export function sampleOf(j: Journey): RequestSample {
 }
 
 /** The metrics object, when bound: named by what it holds, so its minutes outlive deploys. */
-export function metricsStub(env: Record<string, unknown>): DurableObjectStub<PorticoMetrics> & MetricsSink {
+function metricsStub(env: Record<string, unknown>): DurableObjectStub<PorticoMetrics> & MetricsSink {
   const ns = env[METRICS_BINDING] as DurableObjectNamespace<PorticoMetrics>
   return ns.get(ns.idFromName(METRICS_OBJECT_NAME))
 }

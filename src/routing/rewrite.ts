@@ -9,8 +9,6 @@ export type PathRewrite =
   /** Whole path from a template with {param} placeholders. */
   | { kind: 'template'; template: string }
 
-export const NO_REWRITE: PathRewrite = { kind: 'none' }
-
 /** The origin-side path for a public path. */
 export function rewritePath(rw: PathRewrite, path: string, params: Record<string, string>): string {
   switch (rw.kind) {
