@@ -575,10 +575,10 @@ export const Observability = v.strictObject({
     described(wholeNumber(1000, 60_000, 'milliseconds'), 'How often each isolate sends its metrics batch to the metrics object: shorter is fresher, longer is fewer calls. Default 5000.'),
   ),
   redactHeaders: v.optional(
-    described(v.array(headerName), 'More header names whose values never reach a log line, beside the built-in ones (Authorization, Cookie, Set-Cookie, API keys, names containing token, secret, password, session).'),
+    described(v.array(headerName), 'More header names whose values never reach a log line, beside the built-in ones (Authorization, Cookie, Set-Cookie, API keys, names containing token, secret, password, session, signature, credential).'),
   ),
   redactQuery: v.optional(
-    described(v.array(v.pipe(v.string(), v.minLength(1))), 'More query parameter names whose values are logged as [redacted], beside those containing token, key, secret, password, signature, auth, session, code.'),
+    described(v.array(v.pipe(v.string(), v.minLength(1))), 'More query parameter names whose values are logged as [redacted], beside those containing token, key, secret, password, passwd, pwd, sig, auth, session, code, credential, jwt.'),
   ),
 })
 
