@@ -5,8 +5,10 @@
 // and spent credentials removed, verified identity added, body counted against its limit. And
 // on the way out, HSTS, security headers and CORS headers. Decisions are in the pure files
 // beside this one; this file reads the request and makes the responses.
-import { problem } from '../http/problem.ts'
 import { countBody } from '../http/body-limit.ts'
+import { concatBytes } from '../http/bytes.ts'
+import { cookieValue } from '../http/cookie.ts'
+import { problem } from '../http/problem.ts'
 import { matchApiKey, matchBasic, parseBasic } from './credentials.ts'
 import { corsResponseHeaders, isPreflight, preflightResponse, type CorsPolicy } from './cors.ts'
 import { inspectRequest, type FilterPolicy } from './filter.ts'
@@ -79,7 +81,8 @@ export async function checkAccess(req: Request, policy: AccessPolicy | undefined
     failures.push('the user name or password is not valid')
   }
   if (policy.jwt) {
-    const token = bearerToken(authorization) ?? cookieValue(req.headers.get('cookie'), policy.jwt.cookie)
+    // An empty cookie value is no token.
+    const token = bearerToken(authorization) ?? ((policy.jwt.cookie && cookieValue(req.headers.get('cookie'), policy.jwt.cookie)) || undefined)
     if (token !== undefined) {
       const outcome = await checkJwt(token, policy.jwt, nowMs)
       if (outcome.unavailable) {
@@ -134,15 +137,6 @@ function bearerToken(authorization: string | null): string | undefined {
   return m?.[1]
 }
 
-function cookieValue(header: string | null, name: string | undefined): string | undefined {
-  if (!header || !name) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined
-  }
-  return undefined
-}
-
 /** URL length (of the target as received, before normalising), header count and size, method, declared body size. */
 export function limitRequest(req: Request, received: URL, policy: LimitsPolicy | undefined): Response | undefined {
   if (!policy) return undefined
@@ -176,16 +170,10 @@ async function readPrefix(copy: Request, max: number): Promise<string> {
     size += value.byteLength
   }
   await reader.cancel().catch(() => {})
-  const bytes = new Uint8Array(Math.min(size, max))
-  let at = 0
-  for (const c of chunks) {
-    const part = c.subarray(0, bytes.length - at)
-    bytes.set(part, at)
-    at += part.byteLength
-    if (at === bytes.length) break
-  }
-  return new TextDecoder().decode(bytes)
+  return utf8.decode(concatBytes(chunks, size).subarray(0, max))
 }
+
+const utf8 = new TextDecoder()
 
 /**
  * The request the origin (and the cache) get: the normalised URL; unkeyed override headers,
