@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { digestsEqual, matchApiKey, matchBasic, parseBasic, sameSecret } from './credentials.ts'
+import { sameSecret } from '../http/secret.ts'
+import { digestsEqual, matchApiKey, matchBasic, parseBasic } from './credentials.ts'
 
 const basic = (user: string, password: string) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`
 

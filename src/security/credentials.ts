@@ -1,7 +1,8 @@
 // API keys and HTTP Basic credentials (RFC 7617) checked against secrets. Every comparison hashes
 // both sides (SHA-256) and compares the digests in constant time, so neither the length nor the
 // first differing byte of a secret shows in the response time; every configured key or user is
-// compared, so which one matched does not show either. Pure (Web Crypto digests only).
+// compared, so which one matched does not show either. A configured secret's digest is computed
+// once per isolate, the presented one per request. Pure (Web Crypto digests only).
 
 const encoder = new TextEncoder()
 
@@ -9,18 +10,21 @@ async function digest(s: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(s)))
 }
 
-/** Equal digests, compared without an early exit. */
-export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number)
-  return diff === 0
+/** Digests of configured names and secrets: the config's values only, so the map stays small. */
+const configured = new Map<string, Promise<Uint8Array>>()
+
+function configuredDigest(s: string): Promise<Uint8Array> {
+  let d = configured.get(s)
+  if (!d) {
+    d = digest(s)
+    configured.set(s, d)
+  }
+  return d
 }
 
-/** Whether `presented` equals `secret`, in time independent of where they differ. */
-export async function sameSecret(presented: string, secret: string): Promise<boolean> {
-  const [a, b] = await Promise.all([digest(presented), digest(secret)])
-  return digestsEqual(a, b)
+/** Equal digests, compared without an early exit. */
+export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b)
 }
 
 /** The name of the key `presented` equals, or undefined; every key is compared. */
@@ -29,7 +33,7 @@ export async function matchApiKey(presented: string | null, keys: ReadonlyArray<
   const given = await digest(presented)
   let found: string | undefined
   for (const [name, secret] of keys) {
-    if (digestsEqual(given, await digest(secret)) && found === undefined) found = name
+    if (digestsEqual(given, await configuredDigest(secret)) && found === undefined) found = name
   }
   return found
 }
@@ -61,7 +65,7 @@ export async function matchBasic(creds: BasicCredentials | undefined, users: Rea
   const [user, password] = await Promise.all([digest(creds.user), digest(creds.password)])
   let found: string | undefined
   for (const [name, secret] of users) {
-    const [u, p] = await Promise.all([digest(name), digest(secret)])
+    const [u, p] = await Promise.all([configuredDigest(name), configuredDigest(secret)])
     // Both compared every time: a right user with a wrong password takes as long as a wrong user.
     const userOk = digestsEqual(user, u)
     const passwordOk = digestsEqual(password, p)
