@@ -92,8 +92,7 @@ export function parseTargeted(value: string | null): Directives | undefined {
       val = item
     }
     if (!parseParameters()) return undefined
-    if (!out.has(key)) out.set(key, val)
-    else out.set(key, val) // SF: the last occurrence of a key wins
+    out.set(key, val) // SF: the last occurrence of a key wins
     skipOws()
     if (i >= s.length) return hasWrongType(out) ? undefined : out
     if (s[i] !== ',') return undefined
@@ -176,10 +175,7 @@ const INTEGER_DIRECTIVES = ['max-age', 's-maxage', 'stale-while-revalidate', 'st
  * with one is ignored whole, so Cache-Control applies (cache-tests cdn-cc-invalid-sh-type-wrong).
  */
 function hasWrongType(d: Directives): boolean {
-  return INTEGER_DIRECTIVES.some((name) => {
-    const v = d.get(name)
-    return v !== undefined && (v === true || !/^\d+$/.test(v))
-  })
+  return INTEGER_DIRECTIVES.some((name) => Number.isNaN(deltaSeconds(d, name)))
 }
 
 /**
@@ -223,20 +219,12 @@ function splitOutsideQuotes(value: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean)
 }
 
-/** A targeted directive's integer argument, in the forms parseTargeted produces. */
-export function targetedSeconds(d: Directives, name: string): number | undefined {
-  const v = d.get(name)
-  if (v === undefined) return undefined
-  if (v === true || !/^\d+$/.test(v)) return Number.NaN
-  return Math.min(Number(v), MAX_DELTA_SECONDS)
-}
-
 /** Which field's directives govern this cache, and the directives themselves. */
 export interface GoverningDirectives {
   /** "cache-control" or the name of the targeted field that took precedence. */
   source: string
   directives: Directives
-  /** Directive values from a targeted field are SF-typed: read delta-seconds with targetedSeconds. */
+  /** Whether a targeted field (RFC 9213) took precedence over Cache-Control. */
   targeted: boolean
 }
 
@@ -256,7 +244,10 @@ export function governingDirectives(headers: Headers, targetedFields: readonly s
   return { source: 'cache-control', directives: parseCacheControl(headers.get('cache-control')), targeted: false }
 }
 
-/** Seconds from a governing directive, whatever field it came from. */
+/**
+ * Seconds from a governing directive, whatever field it came from: parseTargeted keeps a
+ * non-negative sf-integer as its decimal string, so delta-seconds reads both alike.
+ */
 export function seconds(g: GoverningDirectives, name: string): number | undefined {
-  return g.targeted ? targetedSeconds(g.directives, name) : deltaSeconds(g.directives, name)
+  return deltaSeconds(g.directives, name)
 }

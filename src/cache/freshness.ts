@@ -2,7 +2,7 @@
 // Expires or a heuristic on Last-Modified; current age from Age, Date and the times the response
 // was requested and received; and how long it may still be served stale (RFC 5861). Pure: times
 // are milliseconds since the epoch, passed in.
-import { seconds, type GoverningDirectives } from './directives.ts'
+import { MAX_DELTA_SECONDS, seconds, type GoverningDirectives } from './directives.ts'
 
 /** Statuses a cache may give heuristic freshness (RFC 9110 section 15.1). */
 export const HEURISTICALLY_CACHEABLE = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501])
@@ -38,7 +38,7 @@ export function ageValue(headers: Headers): number {
   const raw = headers.get('age')
   if (raw === null) return 0
   const first = raw.split(',')[0]?.trim() ?? ''
-  return /^\d+$/.test(first) ? Math.min(Number(first), 2_147_483_648) : Number.POSITIVE_INFINITY
+  return /^\d+$/.test(first) ? Math.min(Number(first), MAX_DELTA_SECONDS) : Number.POSITIVE_INFINITY
 }
 
 /** Freshness lifetime in seconds (RFC 9111 section 4.2.1); 0 when stale on arrival. */
