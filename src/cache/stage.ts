@@ -17,7 +17,7 @@ import { PurgeLog } from './purge.ts'
 import { isPurged, responseTags, type PurgeRecord } from './purge-log.ts'
 import { forClient, responseFromStorage } from './respond.ts'
 import { cacheStatus, type CacheOutcome } from './status.ts'
-import { fieldsNotStored, mayStore, requestLimits, type RequestLimits } from './storable.ts'
+import { fieldsNotStored, hasValidator, mayStore, requestLimits, type RequestLimits } from './storable.ts'
 import { EdgeTier, KvTier, headerList, idOf, type EntryMeta, type Tier } from './store.ts'
 import { mergeNotModified } from './update.ts'
 
@@ -73,8 +73,7 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
     const times = timesOf(found, policy)
     const st = staleness(times, policy.freshness, io.now(), policy.staleIfErrorSeconds)
     const age = currentAge(times, io.now())
-    const fromStorage = (detail?: string) =>
-      mark(responseFromStorage(req, { status: found.meta.status, statusText: found.meta.statusText, headers: found.headers, body: found.body, size: found.size, ageSeconds: age }), { hit: true, ttl: st.ttl, ...(detail ? { detail } : {}) }, true)
+    const fromStorage = (detail?: string) => mark(storedAnswer(req, found, age), { hit: true, ttl: st.ttl, ...(detail ? { detail } : {}) }, true)
 
     const clientAccepts =
       !limits.noCache &&
@@ -106,21 +105,20 @@ export async function serveWithCache(req: Request, url: URL, policy: CachePolicy
       const times = timesOf(again.found, policy)
       const st = staleness(times, policy.freshness, io.now(), policy.staleIfErrorSeconds)
       if (st.fresh && !st.noCache && !limits.noCache) {
-        const f = again.found
-        return mark(responseFromStorage(req, { status: f.meta.status, statusText: f.meta.statusText, headers: f.headers, body: f.body, size: f.size, ageSeconds: currentAge(times, io.now()) }), { hit: true, ttl: st.ttl, collapsed: true }, true)
+        return mark(storedAnswer(req, again.found, currentAge(times, io.now())), { hit: true, ttl: st.ttl, collapsed: true }, true)
       }
       await again.found.body?.cancel()
     }
   }
-  return fetchAndStore(req, url, primaryKey, policy, origin, tiers, io, mark, lookup.varyMiss ? 'vary-miss' : 'uri-miss', limits)
+  return fetchAndStore(req, url, primaryKey, policy, origin, tiers, io, mark, lookup.varyMiss ? 'vary-miss' : 'uri-miss')
 }
 
 type Mark = (res: Response, o: CacheOutcome, cacheable?: boolean) => Response
 
 /** A miss: fetch the full response (the client's own conditions are evaluated here, not passed on) and store it. */
-async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy: CachePolicy, origin: Origin, tiers: Tiers, io: CacheIo, mark: Mark, fwd: 'uri-miss' | 'vary-miss', limits: RequestLimits): Promise<Response> {
+async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy: CachePolicy, origin: Origin, tiers: Tiers, io: CacheIo, mark: Mark, fwd: 'uri-miss' | 'vary-miss'): Promise<Response> {
   const ranged = req.headers.has('range')
-  const outgoing = ranged ? req : withoutConditions(req, 'GET')
+  const outgoing = ranged ? req : withoutConditions(req)
   // This request leads a collapse: followers wait until its response is stored (or not).
   let release = () => {}
   if (policy.collapse && !ranged && !inFlight.has(primaryKey)) {
@@ -134,9 +132,9 @@ async function fetchAndStore(req: Request, url: URL, primaryKey: string, policy:
     const responseTime = io.now()
     const directives = governingDirectives(res.headers, policy.targetedFields, CACHE_NAME)
     const verdict = ranged ? { store: false as const, reason: 'range' } : mayStore('GET', req.headers, res.status, res.headers, directives, policy.storage)
-    if (!verdict.store || limits.noStore) {
+    if (!verdict.store) {
       release()
-      return mark(answerConditional(req, res), { hit: false, fwd, fwdStatus: res.status, detail: verdict.store ? 'request no-store' : verdict.reason }, verdict.store)
+      return mark(answerConditional(req, res), { hit: false, fwd, fwdStatus: res.status, detail: verdict.reason })
     }
     const filled = store({ req, url, primaryKey, res, directives, requestTime, responseTime }, policy, tiers)
     const stored = filled.stored.catch((err: unknown) => console.error(JSON.stringify({ level: 'warn', message: 'response not stored', url: url.href, error: String(err) })))
@@ -161,8 +159,7 @@ async function revalidate(req: Request, url: URL, primaryKey: string, found: Fou
   const responseTime = io.now()
   if (res.status >= 500 && -ttl <= staleIfError) {
     await res.body?.cancel()
-    const times = timesOf(found, policy)
-    return mark(responseFromStorage(req, { status: found.meta.status, statusText: found.meta.statusText, headers: found.headers, body: found.body, size: found.size, ageSeconds: currentAge(times, io.now()) }), { hit: true, ttl, fwd: 'stale', fwdStatus: res.status, detail: 'stale-if-error' }, true)
+    return mark(storedAnswer(req, found, currentAge(timesOf(found, policy), io.now())), { hit: true, ttl, fwd: 'stale', fwdStatus: res.status, detail: 'stale-if-error' }, true)
   }
   if (res.status === 304) {
     await res.body?.cancel()
@@ -263,6 +260,11 @@ function lookUp(primaryKey: string, host: string, request: Headers, tiers: Tiers
   return find(primaryKey, host, request, tiers, purgeLog.current(tiers.kvNamespace, io.now(), waitUntil), waitUntil)
 }
 
+/** The client's answer from a stored entry, as it is stored. */
+function storedAnswer(req: Request, found: Found, ageSeconds: number): Response {
+  return responseFromStorage(req, { status: found.meta.status, statusText: found.meta.statusText, headers: found.headers, body: found.body, size: found.size, ageSeconds })
+}
+
 function timesOf(found: Found, policy: CachePolicy): StoredTimes {
   return {
     status: found.meta.status,
@@ -277,7 +279,7 @@ function timesOf(found: Found, policy: CachePolicy): StoredTimes {
 function storageTtl(times: StoredTimes, policy: CachePolicy): number {
   const st = staleness(times, policy.freshness, times.responseTime, policy.staleIfErrorSeconds)
   const lifetime = freshnessLifetime(times, policy.freshness)
-  const keep = times.headers.has('etag') || times.headers.has('last-modified') ? REVALIDATION_KEEP_SECONDS : 0
+  const keep = hasValidator(times.headers) ? REVALIDATION_KEEP_SECONDS : 0
   return Math.min(MAX_STORAGE_SECONDS, Math.max(60, lifetime + Math.max(st.staleWhileRevalidate, st.staleIfError, keep)))
 }
 
@@ -300,16 +302,16 @@ function bypassReason(headers: Headers, policy: CachePolicy): string | undefined
   return undefined
 }
 
-/** The request without the client's conditions (and as `method`), to fetch a full response to store. */
-function withoutConditions(req: Request, method: string): Request {
+/** The request as a GET without the client's conditions, to fetch a full response to store. */
+function withoutConditions(req: Request): Request {
   const headers = new Headers(req.headers)
   for (const h of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range']) headers.delete(h)
-  return new Request(req.url, { method, headers, redirect: 'manual' })
+  return new Request(req.url, { method: 'GET', headers, redirect: 'manual' })
 }
 
 /** A conditional GET with the stored response's validators (RFC 9111 section 4.3.1). */
 function conditionalFor(req: Request, stored: Headers): Request {
-  const out = withoutConditions(req, 'GET')
+  const out = withoutConditions(req)
   out.headers.delete('range')
   const etag = stored.get('etag')
   const lastModified = stored.get('last-modified')
