@@ -1,5 +1,5 @@
 export { normaliseUrl, answerEarly, checkAccess, limitRequest, filterRequest, requestForOrigin, secureResponse, type AccessOutcome } from './stage.ts'
-export { compileRouteSecurity, compileOriginSignature, compilePathPolicy, strippedRequestHeaders, UNKEYED_REQUEST_HEADERS, type RouteSecurity, type AccessPolicy, type SecurityCompileContext } from './policy.ts'
+export { compileRouteSecurity, compileOriginSignature, compilePathPolicy, strippedRequestHeaders, type RouteSecurity, type AccessPolicy, type SecurityCompileContext } from './policy.ts'
 export { originSignature, type SignaturePolicy, type ShieldPolicy } from './shield.ts'
 export type { CorsPolicy } from './cors.ts'
 export type { FilterPolicy } from './filter.ts'

@@ -55,9 +55,3 @@ async function fetchKeys(url: string, nowMs: number): Promise<Entry | undefined>
     return undefined
   }
 }
-
-/** Tests: forget every held JWKS. */
-export function forgetJwks(): void {
-  held.clear()
-  history.clear()
-}

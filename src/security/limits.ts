@@ -51,11 +51,7 @@ export function checkLimits(req: RequestShape, policy: LimitsPolicy): LimitViola
   if (bytes > policy.maxHeaderBytes) return { status: 431, type: 'header-fields-too-large', detail: `The request headers are ${bytes} bytes; at most ${policy.maxHeaderBytes} are accepted.` }
   const declared = req.headers.get('content-length')
   if (policy.maxBodyBytes !== undefined && declared !== null && /^\d+$/.test(declared) && Number(declared) > policy.maxBodyBytes) {
-    return tooLarge(policy.maxBodyBytes)
+    return { status: 413, type: 'content-too-large', detail: `The request body is larger than ${policy.maxBodyBytes} bytes.` }
   }
   return undefined
-}
-
-export function tooLarge(maxBodyBytes: number): LimitViolation {
-  return { status: 413, type: 'content-too-large', detail: `The request body is larger than ${maxBodyBytes} bytes.` }
 }

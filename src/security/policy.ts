@@ -60,7 +60,7 @@ export interface SecurityCompileContext {
  * one (then it joins the cache key).
  * X-Forwarded-Host/-Proto/-For and Forwarded are not here: forwarding replaces them already.
  */
-export const UNKEYED_REQUEST_HEADERS = [
+const UNKEYED_REQUEST_HEADERS = [
   'x-original-url',
   'x-rewrite-url',
   'x-override-url',

@@ -37,5 +37,3 @@ export const BUNDLED_RULES: readonly BundledRule[] = [
   { id: 'xss-embedding-tag', set: 'xss', pattern: String.raw`<\s*(?:iframe|frame|frameset|object|embed|applet|base|meta\s[^>]*http-equiv)\b` },
   { id: 'xss-data-html', set: 'xss', pattern: String.raw`\bdata\s*:\s*(?:text/html|image/svg\+xml|application/x?html)` },
 ]
-
-export const BUNDLED_SETS = ['sqli', 'xss'] as const
