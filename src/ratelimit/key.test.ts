@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ipPrefix, normalisePath, rateKey, type KeyInput, type KeyPart } from './key.ts'
+import { ipPrefix } from '../http/ip.ts'
+import { normalisePath, rateKey, type KeyInput, type KeyPart } from './key.ts'
 
 type InputOver = Partial<Omit<KeyInput, 'headers'>> & { headers?: Record<string, string> }
 const input = (over: InputOver = {}): KeyInput => ({

@@ -5,8 +5,6 @@
 import { cookieValue } from '../http/cookie.ts'
 import { ipPrefix } from '../http/ip.ts'
 
-export { ipPrefix }
-
 export type KeyPart = 'ip' | 'path' | { header: string } | { cookie: string } | { claim: string }
 
 export interface KeyInput {

@@ -28,10 +28,10 @@ export interface RateOutcome {
 }
 
 const leases = new LeaseBook()
+const encoder = new TextEncoder()
 
 export async function checkRateLimits(req: Request, rules: readonly RateRule[] | undefined, io: RateIo): Promise<RateOutcome> {
   if (!rules || rules.length === 0) return { headers: [] }
-  const quotas: Quota[] = []
   const shown: Quota[] = []
   for (const rule of rules) {
     const key = rateKey(rule.key, { clientIp: io.clientIp, path: io.path, headers: req.headers, claims: io.claims }, rule.ipv6PrefixBits)
@@ -56,7 +56,6 @@ export async function checkRateLimits(req: Request, rules: readonly RateRule[] |
         return { stop: problem(429, 'rate-limited', { title: 'Too Many Requests', detail: `Rate limit "${rule.name}" exceeded; retry after ${Math.max(1, verdict.retryAfterSeconds)} s.`, accept: req.headers.get('accept'), headers }), headers: [] }
       }
     }
-    quotas.push(quota)
     if (rule.headers) shown.push(quota)
   }
   return { headers: rateLimitHeaders(shown) }
@@ -80,7 +79,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** Keys may hold addresses or API keys: objects are named by a hash, never by the key itself. */
 async function digest(key: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
+  const d = await crypto.subtle.digest('SHA-256', encoder.encode(key))
   return Array.from(new Uint8Array(d).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
