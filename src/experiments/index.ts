@@ -1,5 +1,3 @@
-export { assignVariants, withVariant, showVariant, VARIANT_HEADER, type VariantPlan, type ExperimentIo } from './stage.ts'
-export { assign, bucketOf, variantAt, overrideFor, type WeightedVariant } from './assign.ts'
-export { readAssignment, assignmentCookie, cookieName, newVisitorId } from './cookie.ts'
-export { storedAssignment, storeAssignment, EXPERIMENTS_KV_BINDING } from './store.ts'
-export { DEFAULT_ASSIGNMENT_TTL_SECONDS, type CompiledExperiment, type CompiledVariant } from './policy.ts'
+export { assignVariants, withVariant, showVariant, type VariantPlan, type ExperimentIo } from './stage.ts'
+export { bucketOf, variantAt, type WeightedVariant } from './assign.ts'
+export { DEFAULT_ASSIGNMENT_TTL_SECONDS, EXPERIMENTS_KV_BINDING, type CompiledExperiment, type CompiledVariant } from './policy.ts'

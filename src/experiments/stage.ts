@@ -8,11 +8,11 @@ import { cookieValue } from '../http/cookie.ts'
 import { appendVary, markPrivate } from '../http/vary.ts'
 import { assign, overrideFor } from './assign.ts'
 import { assignmentCookie, newVisitorId, readAssignment } from './cookie.ts'
-import type { CompiledExperiment } from './policy.ts'
-import { EXPERIMENTS_KV_BINDING, storeAssignment, storedAssignment } from './store.ts'
+import { EXPERIMENTS_KV_BINDING, type CompiledExperiment } from './policy.ts'
+import { storeAssignment, storedAssignment } from './store.ts'
 
 /** Request header telling the origin which variants this request is in. */
-export const VARIANT_HEADER = 'X-Portico-Experiments'
+const VARIANT_HEADER = 'X-Portico-Experiments'
 const OVERRIDE_HEADER = 'x-portico-variant'
 const OVERRIDE_QUERY = 'portico-variant'
 

@@ -3,7 +3,8 @@
 // workerd. Reads are also cached per isolate, so what reached KV is checked in KV itself.
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { EXPERIMENTS_KV_BINDING, storeAssignment, storedAssignment } from './store.ts'
+import { EXPERIMENTS_KV_BINDING } from './policy.ts'
+import { storeAssignment, storedAssignment } from './store.ts'
 
 const kv = (env as unknown as Record<string, KVNamespace>)[EXPERIMENTS_KV_BINDING] as KVNamespace
 const TTL_SECONDS = 3_600
