@@ -1,5 +1,2 @@
 export { compressBody } from './stage.ts'
-export { compileCompression, DEFAULT_TYPES, type CompressionPolicy } from './policy.ts'
-export { chooseCoding, decide, parseAcceptEncoding, isCompressibleType, type Coding } from './negotiate.ts'
-export { encoder, decoder, DEFAULT_LEVELS } from './codecs/index.ts'
-export { limitBytes, DecodedTooLarge } from './decode-limit.ts'
+export { compileCompression, type CompressionPolicy } from './policy.ts'

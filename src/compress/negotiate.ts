@@ -3,7 +3,6 @@
 // compressing at all. Pure.
 
 export type Coding = 'zstd' | 'br' | 'gzip' | 'deflate'
-export const CODINGS: readonly Coding[] = ['zstd', 'br', 'gzip', 'deflate']
 
 /** Codings the Workers runtime decodes by itself when a body is read (and encodes when labelled). */
 export const RUNTIME_CODINGS = new Set(['gzip', 'br'])
@@ -38,8 +37,7 @@ export function qualityOf(accepted: ReadonlyMap<string, number>, coding: string)
 }
 
 /** The best coding the client accepts among `preference` (most preferred first), or undefined for identity. */
-export function chooseCoding(acceptEncoding: string | null, preference: readonly Coding[]): Coding | undefined {
-  const accepted = parseAcceptEncoding(acceptEncoding)
+export function chooseCoding(accepted: ReadonlyMap<string, number>, preference: readonly Coding[]): Coding | undefined {
   let best: Coding | undefined
   let bestQ = 0
   for (const coding of preference) {
@@ -56,8 +54,8 @@ export function chooseCoding(acceptEncoding: string | null, preference: readonly
 }
 
 /** Whether the client accepts a coding the response already has. */
-export function accepts(acceptEncoding: string | null, coding: string): boolean {
-  return qualityOf(parseAcceptEncoding(acceptEncoding), coding === 'x-gzip' ? 'gzip' : coding) > 0
+export function accepts(accepted: ReadonlyMap<string, number>, coding: string): boolean {
+  return qualityOf(accepted, coding === 'x-gzip' ? 'gzip' : coding) > 0
 }
 
 /** Whether a media type is in the list ("text/*", "application/json", "+json" suffixes match). */
@@ -96,13 +94,14 @@ export function decide(acceptEncoding: string | null, r: ResponseFacts, policy: 
   if (r.method === 'HEAD' || !r.hasBody || r.status < 200 || r.status === 204 || r.status === 206 || r.status === 304 || r.contentRange) return { action: 'pass' }
   if (r.cacheControl !== null && /(^|,)\s*no-transform\s*(,|$)/i.test(r.cacheControl)) return { action: 'pass' }
   const current = (r.contentEncoding ?? 'identity').trim().toLowerCase()
-  const worth = isCompressibleType(r.contentType, policy.types) && (r.contentLength === undefined || r.contentLength >= policy.minBytes)
+  const compressible = isCompressibleType(r.contentType, policy.types)
+  const accepted = parseAcceptEncoding(acceptEncoding)
   if (current !== 'identity') {
-    if (accepts(acceptEncoding, current) || current.includes(',')) return { action: 'pass' }
+    if (accepts(accepted, current) || current.includes(',')) return { action: 'pass' }
     if (!RUNTIME_CODINGS.has(current) && !DECODED_HERE.has(current)) return { action: 'pass' } // a coding we cannot decode
-    return { action: 'decode', from: current, coding: isCompressibleType(r.contentType, policy.types) ? chooseCoding(acceptEncoding, policy.preference) : undefined }
+    return { action: 'decode', from: current, coding: compressible ? chooseCoding(accepted, policy.preference) : undefined }
   }
-  if (!worth) return { action: 'pass' }
-  const coding = chooseCoding(acceptEncoding, policy.preference)
+  if (!compressible || (r.contentLength !== undefined && r.contentLength < policy.minBytes)) return { action: 'pass' }
+  const coding = chooseCoding(accepted, policy.preference)
   return coding ? { action: 'encode', coding } : { action: 'pass' }
 }

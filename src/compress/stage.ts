@@ -39,7 +39,7 @@ export function compressBody(req: Request, res: Response, policy: CompressionPol
     body = body.pipeThrough(limitBytes(policy.maxDecodedBytes))
     headers.delete('content-encoding')
   }
-  const coding = decision.action === 'encode' ? decision.coding : decision.coding
+  const coding = decision.coding
   headers.delete('content-length')
   headers.delete('accept-ranges')
   weakenEtag(headers)
@@ -55,11 +55,10 @@ export function compressBody(req: Request, res: Response, policy: CompressionPol
  * edge handles (gzip, br) and keeps the original in request.cf.clientAcceptEncoding; without
  * it (a direct call) the header is the client's.
  */
-export function clientAcceptEncoding(req: Request): string | null {
+function clientAcceptEncoding(req: Request): string | null {
   const original = (req.cf as { clientAcceptEncoding?: string } | undefined)?.clientAcceptEncoding
   return original !== undefined ? original : req.headers.get('accept-encoding')
 }
-
 
 function weakenEtag(headers: Headers): void {
   const etag = headers.get('etag')
