@@ -47,7 +47,7 @@ export function responseFromStorage(req: Request, s: FromStorage): Response {
   return new Response(nullBodyStatus(s.status) ? null : s.body, { status: s.status, statusText: s.statusText, headers })
 }
 
-export function nullBodyStatus(status: number): boolean {
+function nullBodyStatus(status: number): boolean {
   return status === 204 || status === 205 || status === 304
 }
 

@@ -35,7 +35,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 /** How long a collapsed request waits for the leader's response before going to the origin itself. */
 const COLLAPSE_WAIT_MS = 5_000
 
-export const purgeLog = new PurgeLog(MAX_STORAGE_SECONDS)
+const purgeLog = new PurgeLog(MAX_STORAGE_SECONDS)
 const inFlight = new Map<string, Promise<void>>()
 const revalidating = new Set<string>()
 const IGNORE_CLIENT: RequestLimits = { noCache: false, noStore: false, onlyIfCached: false, maxAge: undefined, minFresh: undefined, maxStale: undefined }
