@@ -5,6 +5,7 @@
 // and set on a Response, so they are written out below (the default set follows Hono's, less the
 // cross-origin isolation headers that break sites embedding others' resources). Pure: the clock
 // comes in as an argument.
+import { hmacSha256 } from '../http/hmac.ts'
 
 export interface ShieldPolicy {
   httpsRedirect: boolean
@@ -55,27 +56,13 @@ export function shieldResponseHeaders(headers: Headers, secure: boolean, policy:
   for (const [name, value] of policy.headers) if (!headers.has(name)) headers.set(name, value)
 }
 
-const encoder = new TextEncoder()
-/** Imported once per isolate and secret, not per request. */
-const signingKeys = new Map<string, Promise<CryptoKey>>()
-
-function signingKey(secret: string): Promise<CryptoKey> {
-  let key = signingKeys.get(secret)
-  if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-    signingKeys.set(secret, key)
-  }
-  return key
-}
-
 /**
  * Portico-Signature: "t=<unix seconds>;v1=<hex HMAC-SHA-256>", over "<t>\n<METHOD>\n<path?query>"
  * as the origin receives them. The origin recomputes it with the shared secret, compares in
  * constant time and refuses anything older than a few minutes (README "Origin verification").
  */
 export async function originSignature(secret: string, method: string, pathAndQuery: string, nowSeconds: number): Promise<string> {
-  const key = await signingKey(secret)
   const t = Math.floor(nowSeconds)
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(`${t}\n${method}\n${pathAndQuery}`)))
+  const mac = await hmacSha256(secret, `${t}\n${method}\n${pathAndQuery}`)
   return `t=${t};v1=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`
 }
