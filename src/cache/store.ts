@@ -4,6 +4,7 @@
 // and each variant under primary key + header values. The stored object keeps the original status
 // and headers in metadata; the platform only sees a 200 with a storage lifetime, so it neither
 // rewrites nor revalidates it on its own.
+import { sha256Hex } from '../http/digest.ts'
 
 /** What is kept with a stored response. */
 export interface EntryMeta {
@@ -59,8 +60,7 @@ const STORE_PATH = '/__portico_cache/'
 export async function idOf(key: string): Promise<string> {
   const known = recentIds.get(key)
   if (known !== undefined) return known
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
-  const id = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+  const id = await sha256Hex(key)
   if (key.length > RECENT_KEY_MAX_CHARS) return id
   if (recentIds.size >= RECENT_IDS_MAX) recentIds.clear()
   recentIds.set(key, id)

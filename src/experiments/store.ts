@@ -1,14 +1,13 @@
 // Assignments of known users (a user id from a header, cookie or verified claim) in Workers KV,
 // so they survive cookie loss and device changes, in every colo. Keys hold a hash of the user id,
 // never the id. Reads are cached per isolate; writes go through waitUntil.
+import { sha256Hex } from '../http/digest.ts'
 
 const MAX_CACHED = 10_000
 const cache = new Map<string, string>()
-const encoder = new TextEncoder()
 
 async function keyFor(experiment: string, userId: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', encoder.encode(userId))
-  return `ab:${experiment}:${Array.from(new Uint8Array(d).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')}`
+  return `ab:${experiment}:${await sha256Hex(userId, 16)}`
 }
 
 export async function storedAssignment(kv: KVNamespace, experiment: string, userId: string): Promise<string | undefined> {

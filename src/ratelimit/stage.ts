@@ -2,6 +2,7 @@
 // this isolate's lease of it in fast mode), and the verdict. Refusals answer 429 with Retry-After
 // and RateLimit headers; a counter that cannot be reached in time fails open or closed as the rule
 // says, and never holds the request longer than the rule's timeout.
+import { sha256Hex } from '../http/digest.ts'
 import { problem } from '../http/problem.ts'
 import { noteRateDecision, type Journey } from '../observe/journey.ts'
 import type { Verdict } from './bucket.ts'
@@ -28,7 +29,6 @@ export interface RateOutcome {
 }
 
 const leases = new LeaseBook()
-const encoder = new TextEncoder()
 
 export async function checkRateLimits(req: Request, rules: readonly RateRule[] | undefined, io: RateIo): Promise<RateOutcome> {
   if (!rules || rules.length === 0) return { headers: [] }
@@ -78,9 +78,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Keys may hold addresses or API keys: objects are named by a hash, never by the key itself. */
-async function digest(key: string): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', encoder.encode(key))
-  return Array.from(new Uint8Array(d).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')
+function digest(key: string): Promise<string> {
+  return sha256Hex(key, 16)
 }
 
 function log(level: string, message: string, rule: RateRule, extra: Record<string, unknown>): void {
