@@ -1,5 +1,5 @@
-// Content negotiation shared by every stage that answers by Accept (error pages now, compression
-// later). Parsing is Hono's (RFC 9110 section 12.5.1 q-values); this file only decides.
+// Content negotiation by Accept for the pages Portico answers itself (problem+json or HTML).
+// Parsing is Hono's (RFC 9110 section 12.5.1 q-values); this file only decides.
 import { parseAccept } from 'hono/utils/accept'
 
 /**
