@@ -4,6 +4,7 @@
 import zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { decodeBody } from '../../../test/support/decode.ts'
+import { concatBytes } from '../../http/bytes.ts'
 import type { Coding } from '../negotiate.ts'
 import { DEFAULT_LEVELS, decoder, encoder } from './index.ts'
 
@@ -37,15 +38,7 @@ function split(bytes: Uint8Array, size: number): Uint8Array[] {
   return out
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
-}
+const concat = (chunks: readonly Uint8Array[]): Uint8Array => concatBytes(chunks, chunks.reduce((n, c) => n + c.byteLength, 0))
 
 /** Everything `ts` produces from `chunks`, written one at a time. */
 async function through(ts: ReadableWritablePair<Uint8Array, Uint8Array>, chunks: readonly Uint8Array[]): Promise<Uint8Array> {
