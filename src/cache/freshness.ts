@@ -31,14 +31,16 @@ export function parseHttpDate(value: string | null): number {
 }
 
 /**
- * The Age field (RFC 9111 section 5.1): the first member of a list, in seconds. Invalid: +Infinity,
- * so the response is stale.
+ * The Age field (RFC 9111 section 5.1), in seconds. Age is a singleton (one delta-seconds), so a list
+ * (`0, 7200`, or two field lines) is as invalid as `abc`: +Infinity, and the response is stale. The
+ * cautious reading: revalidating costs a round trip, serving a copy older than it claims costs
+ * correctness.
  */
 export function ageValue(headers: Headers): number {
   const raw = headers.get('age')
   if (raw === null) return 0
-  const first = raw.split(',')[0]?.trim() ?? ''
-  return /^\d+$/.test(first) ? Math.min(Number(first), MAX_DELTA_SECONDS) : Number.POSITIVE_INFINITY
+  const value = raw.trim()
+  return /^\d+$/.test(value) ? Math.min(Number(value), MAX_DELTA_SECONDS) : Number.POSITIVE_INFINITY
 }
 
 /** Freshness lifetime in seconds (RFC 9111 section 4.2.1); 0 when stale on arrival. */
