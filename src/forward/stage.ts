@@ -112,6 +112,13 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   // body byte for byte with its Content-Encoding (no decode and re-encode). Only a total timeout
   // needs the body in JS: the runtime does not cut off a fetched body when its signal aborts.
   const upgraded = res.status === 101 && res.webSocket
+  if (!upgraded && (res.status < 200 || res.status > 599)) {
+    // A status no Response can carry (600 to 999, or 101 without a WebSocket): the origin broke
+    // HTTP. The client gets a 502 as for any invalid answer, and retries and health see a 502.
+    console.error(JSON.stringify({ level: 'error', message: 'upstream invalid response', requestId: input.requestId, upstream: upstream.id, error: `status ${res.status}` }))
+    void res.body?.cancel().catch(() => {})
+    res = problem(502, 'upstream-invalid-response', { detail: `The origin answered with status ${res.status}, which HTTP does not allow here.`, accept: req.headers.get('accept') })
+  }
   const body = totalMs !== undefined && res.body && !upgraded ? cutOffOnAbort(res.body, controller.signal, res.headers) : res.body
   const response = upgraded
     ? new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers })

@@ -172,6 +172,12 @@ describe('when the origin fails', () => {
     expect(await problemOf(res)).toMatchObject({ type: 'urn:portico:upstream-unreachable', status: 502 })
   })
 
+  it.each(['999', '600'])('answers 502 when the origin sends status %s, which no HTTP response may carry', async (status) => {
+    const res = await send(`https://www.example.com/status/${status}`, { ORIGIN: ORIGIN_URL })
+    expect(res.status).toBe(502)
+    expect(await problemOf(res)).toMatchObject({ type: 'urn:portico:upstream-invalid-response', status: 502 })
+  })
+
   it('answers 504 when the origin is slower than firstByteMs', async () => {
     const res = await send('https://www.example.com/slow?ms=3000', withConfig({ routes: [{ upstream: ORIGIN_URL, timeouts: { firstByteMs: 200 } }] }))
     expect(res.status).toBe(504)
