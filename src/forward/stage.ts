@@ -6,6 +6,7 @@ import type { Journey } from '../observe/index.ts'
 import { joinPath, rewritePath } from '../routing/index.ts'
 import { problem } from '../http/problem.ts'
 import { abortedByClient } from '../http/body-limit.ts'
+import { pooledRandomBytes } from '../http/random.ts'
 import { originSignature } from '../security/index.ts'
 import { propagateTraceContext } from '../observe/index.ts'
 import {
@@ -50,7 +51,7 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   setForwardingHeaders(headers, client, config.forwarding)
   appendVia(headers, client.protocolVersion, config.forwarding.via)
   headers.set(config.requestId.header, input.requestId)
-  propagateTraceContext(headers, (n) => crypto.getRandomValues(new Uint8Array(n)), input.journey?.traceparent)
+  propagateTraceContext(headers, pooledRandomBytes, input.journey?.traceparent)
   applyHeaderOps(headers, action.requestHeaders)
 
   const rewritten = rewritePath(action.rewrite, url.pathname, input.params)

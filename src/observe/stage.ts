@@ -14,6 +14,7 @@ import { MetricsRecorder, type MetricsSink } from './recorder.ts'
 import { serverTimingValue, wantsServerTiming } from './server-timing.ts'
 import { summarise, type MetricsReport } from './summary.ts'
 import { traceparentFor } from './traceparent.ts'
+import { pooledRandomBytes } from '../http/random.ts'
 
 export interface ObserveIo {
   env: Record<string, unknown>
@@ -23,12 +24,11 @@ export interface ObserveIo {
 
 /** This isolate's metrics not yet sent to the metrics object. */
 const recorder = new MetricsRecorder()
-const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 
 /** The journey of a request as it arrived (`received`: its URL as the client sent it, before any normalising). */
 export async function beginJourney(req: Request, received: URL, requestId: string, policy: ObservabilityPolicy, adminToken: string | undefined): Promise<Journey> {
   const serverTiming = await wantsServerTiming(policy.serverTiming, req.headers.get(policy.debugHeader), adminToken)
-  return startJourney(req, received, { requestId, traceparent: traceparentFor(req.headers.get('traceparent'), randomBytes), serverTiming, now: Date.now() })
+  return startJourney(req, received, { requestId, traceparent: traceparentFor(req.headers.get('traceparent'), pooledRandomBytes), serverTiming, now: Date.now() })
 }
 
 export function recordJourney(res: Response, j: Journey, io: ObserveIo): Response {

@@ -15,20 +15,23 @@ export function isValidTraceparent(value: string): boolean {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
-function hex(bytes: Uint8Array, from: number, to: number): string {
+/** Lower-case hex of bytes[from, to); an all-zero id (invalid in trace context) ends in 01 instead. */
+function hexId(bytes: Uint8Array, from: number, to: number): string {
   let out = ''
-  for (let i = from; i < to; i++) out += HEX[bytes[i] as number]
-  return out
+  let any = 0
+  for (let i = from; i < to - 1; i++) {
+    const b = bytes[i] as number
+    any |= b
+    out += HEX[b]
+  }
+  const last = bytes[to - 1] as number
+  return out + HEX[any === 0 && last === 0 ? 1 : last]
 }
 
 /** A new sampled-off traceparent from 24 random bytes (trace id 16, parent id 8). */
 export function newTraceparent(randomBytes: (n: number) => Uint8Array): string {
   const bytes = randomBytes(24)
-  let traceId = hex(bytes, 0, 16)
-  let parentId = hex(bytes, 16, 24)
-  if (/^0+$/.test(traceId)) traceId = `${traceId.slice(0, 31)}1`
-  if (/^0+$/.test(parentId)) parentId = `${parentId.slice(0, 15)}1`
-  return `00-${traceId}-${parentId}-00`
+  return `00-${hexId(bytes, 0, 16)}-${hexId(bytes, 16, 24)}-00`
 }
 
 /** The request's trace: its traceparent when valid, else a new one (logged, and sent to the origin). */
