@@ -1,9 +1,10 @@
 // Freshening a stored response with a 304's headers (RFC 9111 sections 3.2 and 4.3.4): each field
 // of the 304 replaces the stored one, except those that describe the stored body as kept (its
-// length, coding and validator) or the connection. Pure.
+// length, coding, validator and digests) or the connection. Pure.
 import { HOP_BY_HOP_HEADERS } from '../forward/request-headers.ts'
 
-const KEPT_FROM_STORED = new Set(['content-length', 'content-encoding', 'content-range', 'etag', 'transfer-encoding', ...HOP_BY_HOP_HEADERS])
+const BODY_FIELDS = ['content-length', 'content-encoding', 'content-range', 'etag', 'content-md5', 'content-digest', 'repr-digest', 'digest']
+const KEPT_FROM_STORED = new Set([...BODY_FIELDS, 'transfer-encoding', ...HOP_BY_HOP_HEADERS])
 
 export function mergeNotModified(stored: Headers, notModified: Headers): Headers {
   const merged = new Headers(stored)
