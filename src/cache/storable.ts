@@ -42,10 +42,10 @@ export function mayStore(
   // RFC 9111 section 3.5: a response to an authenticated request is shared only when the origin says so.
   if (requestHeaders.has('authorization') && !(d.has('must-revalidate') || d.has('public') || d.has('s-maxage'))) return no('authorization')
   const explicit = hasExplicitFreshness({ directives, headers }) || d.has('public') || policy.edgeTtlSeconds !== undefined
-  // RFC 9111 section 3: without explicit freshness only a heuristically cacheable status is stored;
-  // of those, client errors (404, 410...) are kept only when the origin says how long.
+  // RFC 9111 section 3: without explicit freshness only a heuristically cacheable status is stored
+  // (404, 405, 410 and 414 among them: their heuristic lifetime, like a 200's, comes from
+  // Last-Modified; without it they are stored already stale).
   if (!explicit && !HEURISTICALLY_CACHEABLE.has(status)) return no('not cacheable')
-  if (!explicit && status >= 400) return no('error without explicit freshness')
   return { store: true }
 }
 

@@ -176,12 +176,16 @@ describe('Set-Cookie and errors', () => {
     expect((await originSaw(path)).count).toBe(1)
   })
 
-  it('stores a 404 only when the origin says for how long', async () => {
+  it('stores a 404 for as long as the origin says, or heuristically from Last-Modified (RFC 9111 section 4.2.2), never a 403', async () => {
     const env = cachingEnv()
-    const bare = resource('not-found', { status: '404', h: `Last-Modified: ${httpDate(-86_400)}` })
-    await fetchThrough(bare.url, env)
-    await fetchThrough(bare.url, env)
-    expect((await originSaw(bare.path)).count).toBe(2)
+    const heuristic = resource('not-found', { status: '404', h: `Last-Modified: ${httpDate(-86_400)}` })
+    await fetchThrough(heuristic.url, env)
+    expect((await fetchThrough(heuristic.url, env)).status).toBe(404)
+    expect((await originSaw(heuristic.path)).count).toBe(1)
+    const forbidden = resource('forbidden', { status: '403', h: `Last-Modified: ${httpDate(-86_400)}` })
+    await fetchThrough(forbidden.url, env)
+    await fetchThrough(forbidden.url, env)
+    expect((await originSaw(forbidden.path)).count).toBe(2)
     const explicit = resource('not-found-fresh', { status: '404', h: 'Cache-Control: max-age=60' })
     await fetchThrough(explicit.url, env)
     expect((await fetchThrough(explicit.url, env)).status).toBe(404)
