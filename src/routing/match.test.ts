@@ -36,6 +36,17 @@ describe('RouteTable: order', () => {
     for (const [host, path, want] of cases) expect(served(t, host, path), `${host}${path}`).toBe(want)
   })
 
+  it('serves every request from a catch-all listed first, unless its method or header conditions do not fit', () => {
+    const plain = table({}, { path: '/api' })
+    expect(plain.match(req('a.com', '/api/x', 'DELETE'))).toEqual({ kind: 'route', route: { index: 0, match: {} }, params: {} })
+    const guarded = table({ path: '/', methods: new Set(['GET']), headers: [['x-canary', ['1']]] }, { path: '/api', methods: new Set(['POST']) }, {})
+    expect(served(guarded, 'a.com', '/api/x', 'GET', { 'x-canary': '1' })).toBe(0)
+    expect(served(guarded, 'a.com', '/api/x', 'HEAD', { 'x-canary': '1' })).toBe(0)
+    expect(served(guarded, 'a.com', '/api/x', 'GET')).toBe(2)
+    expect(served(guarded, 'a.com', '/api/x', 'POST', { 'x-canary': '1' })).toBe(1)
+    expect(served(table({ methods: new Set(['GET']) }), 'a.com', '/x', 'PUT')).toBe('405 GET,HEAD')
+  })
+
   it('lets a wildcard route listed before an exact one win for that exact host', () => {
     const t = table({ hosts: ['*.example.com'] }, { hosts: ['api.example.com'] })
     expect(served(t, 'api.example.com', '/')).toBe(0)

@@ -46,9 +46,13 @@ export class RouteTable<R extends MatchableRoute> {
   readonly #wildcard = new Map<string, Router<number>>()
   readonly #anyHost: Router<number>
   readonly #routes: readonly R[]
+  /** The first route when it fits every host and path (one `ORIGIN`, a catch-all first): no lookup needed. */
+  readonly #catchAll: R | undefined
 
   constructor(routes: readonly R[]) {
     this.#routes = routes
+    const first = routes[0]
+    this.#catchAll = first && first.index === 0 && fitsEveryUrl(first.match) ? first : undefined
     this.#anyHost = newRouter()
     for (const route of routes) {
       const hosts = route.match.hosts
@@ -66,6 +70,8 @@ export class RouteTable<R extends MatchableRoute> {
   }
 
   match(req: RequestFacts): MatchOutcome<R> {
+    const first = this.#catchAll
+    if (first && headersFit(first.match.headers, req.headers) && methodFits(first.match.methods, req.method)) return { kind: 'route', route: first, params: {} }
     const candidates: Array<[number, Record<string, string>]> = []
     const collect = (router: Router<number> | undefined) => {
       if (router) for (const hit of routerHits(router, req.path)) candidates.push(hit)
@@ -86,8 +92,7 @@ export class RouteTable<R extends MatchableRoute> {
       const route = this.#routes[index]
       if (!route || !headersFit(route.match.headers, req.headers)) continue
       const methods = route.match.methods
-      // A route that serves GET serves HEAD too (RFC 9110 sections 9.1 and 9.3.2).
-      if (methods && !methods.has(req.method) && !(req.method === 'HEAD' && methods.has('GET'))) {
+      if (methods && !methodFits(methods, req.method)) {
         for (const m of methods) {
           allow.add(m)
           if (m === 'GET') allow.add('HEAD')
@@ -138,6 +143,15 @@ function routerHits(router: Router<number>, path: string): Array<[number, Record
     }
     return [index, params]
   })
+}
+
+/** A route that serves GET serves HEAD too (RFC 9110 sections 9.1 and 9.3.2). */
+function methodFits(methods: RouteMatch['methods'], method: string): boolean {
+  return !methods || methods.has(method) || (method === 'HEAD' && methods.has('GET'))
+}
+
+function fitsEveryUrl(match: RouteMatch): boolean {
+  return (!match.hosts || match.hosts.length === 0) && !match.pattern && (!match.path || match.path === '/')
 }
 
 function headersFit(wanted: RouteMatch['headers'], headers: Headers): boolean {
