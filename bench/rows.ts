@@ -94,6 +94,15 @@ export const ROWS: readonly Row[] = [
     expectBytes: KiB,
     baseline: 'raw',
   },
+  {
+    id: 'raw-proxy',
+    group: 'floor',
+    label: "raw Worker doing a gateway's minimum duties by hand (hop-by-hop, X-Forwarded-*, Via, request id, log line)",
+    target: { kind: 'raw', script: 'raw-proxy-worker.js' },
+    path: bytes(KiB),
+    expectBytes: KiB,
+    baseline: 'raw',
+  },
 
   { id: 'forward', group: 'portico', label: 'forwarding only (`ORIGIN`)', target: forwardOnly, path: bytes(KiB), expectBytes: KiB, baseline: 'raw' },
   {
