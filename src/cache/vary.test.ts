@@ -55,8 +55,10 @@ describe('varyKey (RFC 9111 section 4.1)', () => {
     expect(key(['foo'], { foo: 'a   b' })).toBe(key(['foo'], { foo: 'a b' }))
   })
 
-  it('keeps the case of values: only Accept-Encoding is normalised', () => {
+  it('keeps the case of values, but for language tags (cache-tests vary-normalise-lang-case)', () => {
     expect(key(['foo'], { foo: 'A' })).not.toBe(key(['foo'], { foo: 'a' }))
+    expect(key(['accept-language'], { 'accept-language': 'en-US, DE' })).toBe(key(['accept-language'], { 'accept-language': 'en-us, de' }))
+    expect(key(['accept-language'], { 'accept-language': 'en, de' })).not.toBe(key(['accept-language'], { 'accept-language': 'de, en' }))
   })
 
   it('gives the many spellings of one Accept-Encoding one variant', () => {

@@ -12,15 +12,18 @@ export function varyNames(headers: Headers): string[] {
  * The secondary key: each named header's value as the request carries it, normalised the way
  * RFC 9111 section 4.1 allows (field lines combined, whitespace around commas folded). An absent
  * header and an empty one differ. Accept-Encoding is reduced to the codings it accepts, so the
- * many spellings browsers send share a variant.
+ * many spellings browsers send share a variant; Accept-Language is compared without case. The
+ * order of languages is kept: an origin may read it as preference.
  */
 export function varyKey(names: readonly string[], request: Headers): string {
   return names
     .map((name) => {
       const value = request.get(name)
       if (value === null) return `${name}!`
-      const normal = name === 'accept-encoding' ? normaliseAcceptEncoding(value) : value.replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ').trim()
-      return `${name}=${normal}`
+      if (name === 'accept-encoding') return `${name}=${normaliseAcceptEncoding(value)}`
+      const folded = value.replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ').trim()
+      // Language tags are case-insensitive (RFC 4647 section 2): en-US and en-us are one variant.
+      return `${name}=${name === 'accept-language' ? folded.toLowerCase() : folded}`
     })
     .join('\n')
 }
