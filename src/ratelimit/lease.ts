@@ -107,6 +107,16 @@ export class LeaseBook {
     return verdict
   }
 
+  /**
+   * Return one token spent from this key's lease (the request was refused by a later rule). It goes
+   * back into the lease while the lease lives, else to the counter object.
+   */
+  refund(name: string, limit: Limit, stub: () => CounterStub, now: number, background: (p: Promise<unknown>) => void): void {
+    const lease = this.#leases.get(name)
+    if (lease && lease.expiresAt > now) lease.tokens++
+    else background(Promise.resolve().then(() => stub().giveBack(limit, 1)))
+  }
+
   #spend(name: string, lease: Lease, limit: Limit, stub: () => CounterStub, now: number, background: (p: Promise<unknown>) => void): Verdict {
     lease.tokens--
     // Top up before it runs out, so the next requests do not wait on the object.

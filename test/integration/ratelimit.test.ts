@@ -116,6 +116,28 @@ describe('fast mode through the Worker (one isolate here)', () => {
   })
 })
 
+describe('several rules on a route', () => {
+  for (const mode of ['exact', 'fast'] as const) {
+    it(`${mode}: a request a later rule refuses costs nothing against the earlier ones`, async () => {
+      // "per-ip" (3 an hour) is checked first, "per-tenant" (1 an hour per tenant) second.
+      const bindings = limited([
+        { name: ruleName(`per-ip-${mode}`), limit: 3, periodSeconds: 3600, mode },
+        { name: ruleName(`per-tenant-${mode}`), key: [{ header: 'X-Tenant' }], limit: 1, periodSeconds: 3600, mode },
+      ])
+      const ip = clientIp()
+      const as = (tenant: string) => get(bindings, { 'CF-Connecting-IP': ip, 'X-Tenant': tenant })
+      expect((await as('t1')).status).toBe(200)
+      for (let i = 0; i < 4; i++) expect((await as('t1')).status).toBe(429) // refused by per-tenant
+      // per-ip still has two of its three: the four refusals were given back.
+      expect((await as('t2')).status).toBe(200)
+      expect((await as('t3')).status).toBe(200)
+      const third = await as('t4')
+      expect(third.status).toBe(429)
+      expect((await problemOf(third)).detail).toContain('per-ip')
+    })
+  }
+})
+
 describe('refill', () => {
   it('admits again after limit/period has passed, in real time (2 per second: one every 500 ms)', async () => {
     const bindings = limited([{ name: ruleName('refill'), limit: 2, periodSeconds: 1 }])
