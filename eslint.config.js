@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/index.ts', '*.config.ts', '*.config.js', 'test/**/global-setup.ts', 'bench/raw-worker.js', 'bench/raw-log-worker.js', 'bench/codecs-worker.ts'],
+    files: ['src/index.ts', '*.config.ts', '*.config.js', 'test/**/global-setup.ts', 'bench/raw-worker.js', 'bench/raw-log-worker.js', 'bench/raw-proxy-worker.js', 'bench/codecs-worker.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 )
