@@ -105,7 +105,14 @@ adminRoutes.post('/purge', async (c) => {
     const cache = found.kind === 'route' && found.route.action.kind === 'proxy' ? found.route.action.cache : undefined
     return cache ? [{ url, policy: cache }] : []
   })
-  const { global } = await purge(records, urlPolicies, c.env)
+  let global: boolean
+  try {
+    ;({ global } = await purge(records, urlPolicies, c.env))
+  } catch (err) {
+    // KV refused or failed a write: this isolate has the purge, other colos may not. Say so; a retry is safe.
+    console.error(JSON.stringify({ level: 'error', message: 'purge not recorded', error: String(err) }))
+    return problem(503, 'purge-not-recorded', { detail: 'The purge applies in this isolate, but recording it for other colos failed; send it again.', accept, headers: { 'Retry-After': '1' } })
+  }
   c.header('Cache-Control', 'no-store')
   return c.json({ purged: records.length, global, note: global ? 'applied here now; other colos within about 60 s (KV propagation)' : 'no CACHE_KV binding: applied in this isolate only' })
 })

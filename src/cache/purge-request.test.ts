@@ -26,10 +26,26 @@ describe('PurgeBody', () => {
     ['an empty tag', { tags: [''] }, 'tags.0'],
     ['everything: false', { everything: false }, 'everything'],
     ['an unknown field', { url: 'https://www.example.com/a' }, 'url'],
+    ['a URL that is not http or https', { urls: ['javascript:alert(1)'] }, 'urls.0'],
+    // KV keeps a record in 1,024 bytes of metadata.
+    ['a tag over 800 bytes', { tags: ['t'.repeat(801)] }, 'tags.0'],
+    ['a tag of 400 three-byte characters (1,200 bytes)', { tags: ['ユ'.repeat(400)] }, 'tags.0'],
+    ['a URL over 800 bytes', { urls: [`https://www.example.com/${'u'.repeat(800)}`] }, 'urls.0'],
+    ['a prefix that normalises to over 800 bytes', { prefixes: [`https://www.example.com/${'é'.repeat(150)}`] }, 'prefixes.0'],
+    ['more than 100 tags', { tags: Array.from({ length: 101 }, (_, i) => `t${i}`) }, 'tags'],
   ])('rejects %s', (_what, body, path) => {
     const parsed = parse(body)
     expect(parsed.success).toBe(false)
     expect(parsed.issues?.map((i) => i.path?.map((p) => String(p.key)).join('.'))).toContain(path)
+  })
+
+  it('accepts a tag of 800 bytes, and 100 entries in all, but not 101 across the lists', () => {
+    expect(parse({ tags: ['t'.repeat(800)] }).success).toBe(true)
+    const urls = Array.from({ length: 50 }, (_, i) => `https://www.example.com/${i}`)
+    expect(parse({ urls, tags: urls.map((_, i) => `t${i}`) }).success).toBe(true)
+    const over = parse({ urls, tags: [...urls.map((_, i) => `t${i}`), 'one-more'] })
+    expect(over.success).toBe(false)
+    expect(over.issues?.[0]?.message).toMatch(/at most 100/)
   })
 
   it('rejects a body that is not an object', () => {

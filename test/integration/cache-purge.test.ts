@@ -149,6 +149,25 @@ describe('POST /_portico/purge', () => {
     expect(notJson.status).toBe(400)
   })
 
+  it('refuses a tag or URL too long for the KV record (over 800 bytes) with 400, and records nothing', async () => {
+    const bindings = cachingEnv()
+    const tag = 'long-tag-' + 't'.repeat(2000)
+    const res = await purge({ tags: [tag] }, bindings)
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.res.body)).toMatchObject({ type: 'urn:portico:purge-invalid', errors: [{ path: 'tags.0', message: expect.stringMatching(/at most 800 bytes/) }] })
+    const listed = await kv.list<{ kind: string; value: string }>({ prefix: 'purge:' })
+    expect(listed.keys.some((k) => k.metadata?.value === tag)).toBe(false)
+  })
+
+  it('answers 503 with Retry-After when KV fails to record the purge, not a crash', async () => {
+    // A KV that refuses writes: a fault real KV cannot be made to produce here.
+    const failing = { list: () => Promise.resolve({ keys: [], list_complete: true, cacheStatus: null }), put: () => Promise.reject(new Error('KV PUT failed: 500')) }
+    const res = await purge({ tags: ['any'] }, cachingEnv({ CACHE_KV: failing }))
+    expect(res.status).toBe(503)
+    expect(res.res.headers.get('retry-after')).toBe('1')
+    expect(JSON.parse(res.res.body)).toMatchObject({ type: 'urn:portico:purge-not-recorded' })
+  })
+
   it('needs the admin token', async () => {
     const bindings = cachingEnv()
     const r = directory('purge-denied').at('page')
