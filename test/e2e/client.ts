@@ -91,9 +91,11 @@ export function exchange(port: number, head: string[], body: Buffer | string = '
       else reject(err ?? new Error(`no complete response: ${JSON.stringify(all.toString('latin1').slice(0, 500))}`))
     }
     socket.on('connect', () => socket.write(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), Buffer.from(body)])))
+    // A response to HEAD ends with its header block, whatever its Content-Length says.
+    const headOnly = head[0]?.startsWith('HEAD ') ?? false
     socket.on('data', (c: Buffer) => {
       all = Buffer.concat([all, c])
-      if (parseResponse(all, false)) finish()
+      if (parseResponse(all, headOnly)) finish()
     })
     socket.on('error', (err) => finish(err))
     socket.on('close', () => finish())
