@@ -69,7 +69,8 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   // the body is done, aborting is a no-op; before that it cuts the stream off (cutOffOnAbort), so a
   // client never takes a truncated body for a complete one. The request's signal joins only when
   // it can abort (a body counted against its size limit, or a client that goes away mid-upload):
-  // AbortSignal.any costs about 80 us per request in workerd.
+  // AbortSignal.any costs about 80 us per request in workerd. (AbortSignal.timeout would save the
+  // timer's 20 us, but it cannot be cleared, and its abort cuts a fetched body off too.)
   const controller = new AbortController()
   let timedOut = false
   const abortOnTimeout = (ms: number) =>

@@ -184,6 +184,12 @@ describe('when the origin fails', () => {
     expect(await problemOf(res)).toMatchObject({ type: 'urn:portico:upstream-timeout' })
   })
 
+  it('passes a body that streams for longer than firstByteMs whole: that timeout ends at the headers', async () => {
+    const res = await send('https://www.example.com/drip?chunks=4&interval=150', withConfig({ routes: [{ upstream: ORIGIN_URL, timeouts: { firstByteMs: 200 } }] }))
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('chunk 0\nchunk 1\nchunk 2\nchunk 3\ndone\n')
+  })
+
   it('cuts a body off at totalMs rather than passing it off as complete', async () => {
     const res = await send('https://www.example.com/drip?chunks=10&interval=100', withConfig({ routes: [{ upstream: ORIGIN_URL, timeouts: { totalMs: 300 } }] }))
     expect(res.status).toBe(200)
