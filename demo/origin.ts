@@ -27,6 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 type CachedLog = Map<string, Array<{ method: string; headers: http.IncomingHttpHeaders }>>
 /** The pattern /bytes repeats; allocated once, so the benchmark measures the proxy, not this origin. */
 const BYTES_BLOCK = Buffer.alloc(65536, 'portico-')
+/** Paths of /hangup-once/... that have hung up once already. */
+const HUNG_UP = new Set<string>()
 /** JWK Sets put by tests (/jwks/<name>): body, Cache-Control, and how often each was fetched. */
 const JWKS_STORE = new Map<string, { body: string; cacheControl: string; fetches: number }>()
 
@@ -172,6 +174,20 @@ async function handle(name: string, self: string, req: http.IncomingMessage, res
   if (path === '/hangup') {
     // Closes the connection without a word: an origin that crashed while handling the request.
     req.socket.destroy()
+    return
+  }
+  if (path.startsWith('/hangup-once/')) {
+    // The first request for a path closes the connection without a word (a keep-alive connection
+    // the origin had just dropped); later ones are echoed, body size included.
+    if (!HUNG_UP.has(path)) {
+      HUNG_UP.add(path)
+      req.socket.destroy()
+      return
+    }
+    let bytes = 0
+    for await (const chunk of req) bytes += (chunk as Buffer).length
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(JSON.stringify({ origin: name, method: req.method, url: req.url, bodyBytes: bytes }))
     return
   }
   if (path === '/reply' || path.endsWith('/reply')) {

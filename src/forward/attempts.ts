@@ -32,9 +32,11 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
   budget.noteRequest(now)
 
   const maxRetries = retriesAllowed(req.method, action.retries)
-  // Keep the body only where a retry could go (another upstream, a backup): a single origin's
-  // uploads stream at once rather than wait for maxBodyBytes to arrive.
-  const mayRetry = maxRetries > 0 && (pool.upstreams.length > 1 || pool.backup !== undefined)
+  // Keep the body where a retry could go (another upstream, a backup), and for a single origin
+  // when its declared length is small enough to keep: the one retry after a dropped connection
+  // can then resend it. Other uploads to a single origin stream at once rather than wait for
+  // maxBodyBytes to arrive.
+  const mayRetry = maxRetries > 0 && (pool.upstreams.length > 1 || pool.backup !== undefined || declaredWithin(req, action.retries.maxBodyBytes))
   // Reading a body to keep it fails when the body passes its size limit (the request's signal says so).
   const body = await prepareBody(req, mayRetry, action.retries.maxBodyBytes).catch((err: unknown) => {
     if (req.signal.aborted) return undefined
@@ -77,6 +79,11 @@ export async function forwardWithRetries(input: AttemptsInput): Promise<Response
       if (work) ctx.waitUntil(work)
     }
   }
+}
+
+function declaredWithin(req: Request, maxBytes: number): boolean {
+  const declared = req.headers.get('content-length')
+  return declared !== null && /^\d+$/.test(declared) && Number(declared) <= maxBytes
 }
 
 async function attemptOnce(input: AttemptsInput, choice: Choice, body: BodyInit | null): Promise<ForwardOutcome> {

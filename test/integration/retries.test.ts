@@ -179,6 +179,21 @@ describe('retrying requests with bodies', () => {
     await res.body?.cancel()
   })
 
+  it('resends a small PUT to a single origin once when the origin drops the connection before answering', async () => {
+    // A keep-alive connection the origin had just closed: the request never reached its handler.
+    const path = `/hangup-once/put-${crypto.randomUUID()}`
+    const res = await request(`https://www.example.com${path}`, withConfig({ routes: [{ upstream: ORIGIN_URL }] }), { method: 'PUT', body: 'hello', headers: { 'content-length': '5' } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ method: 'PUT', url: path, bodyBytes: 5 })
+  })
+
+  it('does not resend a POST to a single origin after a dropped connection: it may have acted on it', async () => {
+    const path = `/hangup-once/post-${crypto.randomUUID()}`
+    const res = await request(`https://www.example.com${path}`, withConfig({ routes: [{ upstream: ORIGIN_URL }] }), { method: 'POST', body: 'hello', headers: { 'content-length': '5' } })
+    expect(res.status).toBe(502)
+    expect((await problemOf(res)).type).toBe('urn:portico:upstream-unreachable')
+  })
+
   it('does not hold back a streamed PUT to a single origin, where there is nowhere to retry', async () => {
     // The client sends a little and keeps its body open; /status/200 answers without reading it.
     // A proxy keeping the body for a retry would wait for the rest (up to maxBodyBytes) first.
