@@ -193,6 +193,26 @@ describe('one isolate', () => {
     expect(counter.left(LIMIT)).toBe(186)
   })
 
+  it("gives back an expired lease of a key it no longer sees when it serves another key's request", async () => {
+    const clock = { now: 0 }
+    const counters = { a: new MemoryCounter(clock), b: new MemoryCounter(clock) }
+    const book = new LeaseBook()
+    const background: Array<Promise<unknown>> = []
+    const takeOf = (key: 'a' | 'b') => book.take(key, LIMIT, () => counters[key], clock.now, (p) => background.push(p))
+    for (let i = 0; i < 3; i++) await takeOf('a')
+    await takeOf('b')
+    await Promise.all(background.splice(0))
+    clock.now += LEASE_TTL_MS - 1
+    await takeOf('b') // a's lease still lives
+    await Promise.all(background.splice(0))
+    expect(counters.a.returned).toBe(0)
+    clock.now += LEASE_TTL_MS // now both have expired; only b is asked for
+    await takeOf('b')
+    await Promise.all(background.splice(0))
+    expect(counters.a.returned).toBe(7)
+    expect(counters.a.left(LIMIT)).toBe(197)
+  })
+
   it('refuses with a Retry-After of at least a second when the counter has nothing left, and asks it again next time', async () => {
     const limit = perDay(2, 2)
     const { counter, isolates } = world(limit)

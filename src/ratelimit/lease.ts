@@ -1,7 +1,7 @@
 // Fast mode: each isolate reserves a small lease of tokens from the key's object and spends it
 // locally, so most requests never wait on the object. A lease is topped up in the background
 // when half spent (back to its size, never past it), and its remainder given back when a request
-// finds it expired. Tokens are reserved before they are spent, so from any state the counter gives
+// finds it expired (a request of any key gives back a few expired leases of other keys too). Tokens are reserved before they are spent, so from any state the counter gives
 // out no more than it would in exact mode; but what K isolates hold (at most K × lease) may be
 // spent after the counter has refilled, and tokens another isolate holds are unavailable here
 // until its lease expires (README "Rate limiting" states both bounds; lease.test.ts tests them).
@@ -16,7 +16,13 @@ interface Lease {
   tokens: number
   expiresAt: number
   last: Verdict
+  /** Where its remainder goes back when it expires. */
+  limit: Limit
+  stub: () => CounterStub
 }
+
+/** Expired leases of other keys given back per take: bounded work on the request path. */
+const SWEEP_PER_TAKE = 4
 
 /** A request to the counter for tokens (a new lease or a top-up) on its way. */
 interface Reservation {
@@ -45,6 +51,7 @@ export class LeaseBook {
 
   /** Spend one token of this key's lease, reserving tokens (waiting on the object) when there are none. */
   async take(name: string, limit: Limit, stub: () => CounterStub, now: number, background: (p: Promise<unknown>) => void): Promise<Verdict> {
+    this.#sweep(name, now, background)
     for (;;) {
       let lease = this.#leases.get(name)
       if (lease && lease.expiresAt <= now) {
@@ -101,10 +108,26 @@ export class LeaseBook {
         held.last = verdict
       } else {
         if (this.#leases.size >= MAX_LEASES) this.#leases.delete(this.#leases.keys().next().value as string)
-        this.#leases.set(name, { tokens: verdict.granted, expiresAt: now + LEASE_TTL_MS, last: verdict })
+        this.#leases.set(name, { tokens: verdict.granted, expiresAt: now + LEASE_TTL_MS, last: verdict, limit, stub })
       }
     }
     return verdict
+  }
+
+  /**
+   * Give back the remainder of expired leases of other keys, the oldest first (leases are kept in
+   * the order they were made, and all live as long), a few per call: tokens an isolate holds for a
+   * key it no longer sees go back once it serves any fast-mode request, not only one of that key.
+   */
+  #sweep(except: string, now: number, background: (p: Promise<unknown>) => void): void {
+    let budget = SWEEP_PER_TAKE
+    for (const [name, lease] of this.#leases) {
+      if (lease.expiresAt > now || budget-- === 0) return
+      if (name === except) continue // its own request gives it back below
+      this.#leases.delete(name)
+      const unspent = lease.tokens
+      if (unspent > 0) background(Promise.resolve().then(() => lease.stub().giveBack(lease.limit, unspent)))
+    }
   }
 
   /**
