@@ -43,11 +43,21 @@ export async function assignVariants(req: Request, url: URL, experiments: readon
   const labels: string[] = []
   const debug: string[] = []
   const kv = io.env[EXPERIMENTS_KV_BINDING] as KVNamespace | undefined
-  for (const exp of experiments) {
-    const remembered = await readAssignment(req.headers.get('cookie'), exp.name, exp.secret)
-    const userId = userIdOf(exp, req, io.claims)
-    // When KV cannot be read, the cookie's assignment stands in, and nothing is written over what KV may hold.
-    const fromKv = userId !== undefined && kv ? await storedAssignment(kv, exp.name, userId).then((v) => ({ read: true, v }), () => ({ read: false, v: undefined })) : undefined
+  const cookie = req.headers.get('cookie')
+  // Every experiment's signed cookie and stored assignment are read at once (KV reads in parallel,
+  // not one round trip after another); the assignments are then made in config order.
+  const known = await Promise.all(
+    experiments.map(async (exp) => {
+      const userId = userIdOf(exp, req, io.claims)
+      const [remembered, fromKv] = await Promise.all([
+        readAssignment(cookie, exp.name, exp.secret),
+        // When KV cannot be read, the cookie's assignment stands in, and nothing is written over what KV may hold.
+        userId !== undefined && kv ? storedAssignment(kv, exp.name, userId).then((v) => ({ read: true, v }), () => ({ read: false, v: undefined })) : undefined,
+      ])
+      return { exp, userId, remembered, fromKv }
+    }),
+  )
+  for (const { exp, userId, remembered, fromKv } of known) {
     const stored = fromKv?.read ? fromKv.v : remembered?.variant
     const override = exp.allowOverride ? overrideFor(exp.name, req.headers.get(OVERRIDE_HEADER), url.searchParams.get(OVERRIDE_QUERY)) : undefined
     const visitor = remembered?.visitor ?? newVisitorId()

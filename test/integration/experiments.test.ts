@@ -176,6 +176,28 @@ describe('stickiness', () => {
     expect(puts).toEqual([])
   })
 
+  it('reads the stored assignments of every experiment on a route at once, not one KV round trip after another', async () => {
+    // The real namespace, watched: how many reads are under way together.
+    let inFlight = 0
+    let most = 0
+    const watched = {
+      get: async (key: string) => {
+        most = Math.max(most, ++inFlight)
+        await new Promise((r) => setTimeout(r, 20))
+        inFlight--
+        return kv.get(key)
+      },
+      getWithMetadata: (key: string) => kv.getWithMetadata(key),
+      put: (key: string, value: string, options?: KVNamespacePutOptions) => kv.put(key, value, options),
+    }
+    const [one, two] = [fresh('parallel-a'), fresh('parallel-b')]
+    const exp = { routes: ['web'], secret: { secret: 'AB_SECRET' }, userKey: { header: 'X-User-Id' }, variants: canaryAt(50) }
+    const bindings = withConfig({ pools: POOLS, routes: [{ name: 'web', pool: 'stable' }], experiments: { [one]: exp, [two]: exp } }, { AB_SECRET: SECRET, EXPERIMENTS_KV: watched })
+    const v = await visit(bindings, { 'x-user-id': `user-${crypto.randomUUID()}` })
+    expect(v.told?.split(', ').map((l) => l.split('=')[0]).sort()).toEqual([one, two].sort())
+    expect(most).toBe(2)
+  })
+
   it('takes the user id from a cookie', async () => {
     const name = fresh('cookie-id')
     const variants = canaryAt(50)
