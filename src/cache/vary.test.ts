@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { normaliseAcceptEncoding, varyKey, varyNames } from './vary.ts'
+import { varyKey, varyNames } from './vary.ts'
 
 describe('varyNames', () => {
   it.each<[string | null, string[]]>([
@@ -69,22 +69,5 @@ describe('varyKey (RFC 9111 section 4.1)', () => {
     expect(key(names, { 'accept-encoding': 'GZIP, Deflate, BR, zstd;q=0' })).toBe(a)
     expect(key(names, { 'accept-encoding': 'gzip' })).not.toBe(a)
     expect(key(names, {})).not.toBe(key(names, { 'accept-encoding': '' }))
-  })
-})
-
-describe('normaliseAcceptEncoding', () => {
-  it.each<[string, string]>([
-    ['gzip, deflate, br', 'br,deflate,gzip'],
-    ['br;q=0.5, gzip', 'br,gzip'],
-    ['gzip;q=0, br', 'br'],
-    ['gzip; q=0.0, br', 'br'],
-    ['gzip;q=0.001', 'gzip'],
-    ['identity', 'identity'],
-    ['*', '*'],
-    ['gzip, gzip', 'gzip'],
-    ['', ''],
-    [' , ', ''],
-  ])('%j → %j', (value, expected) => {
-    expect(normaliseAcceptEncoding(value)).toBe(expected)
   })
 })

@@ -1,5 +1,6 @@
 // Vary (RFC 9111 section 4.1): which request headers select among a resource's stored responses,
 // and the secondary key those headers' values make for one request. Pure.
+import { acceptedCodings } from '../http/accept-encoding.ts'
 
 /** The header names a response varies on, lower case, sorted and unique ("*" is handled apart). */
 export function varyNames(headers: Headers): string[] {
@@ -20,23 +21,10 @@ export function varyKey(names: readonly string[], request: Headers): string {
     .map((name) => {
       const value = request.get(name)
       if (value === null) return `${name}!`
-      if (name === 'accept-encoding') return `${name}=${normaliseAcceptEncoding(value)}`
+      if (name === 'accept-encoding') return `${name}=${acceptedCodings(value)}`
       const folded = value.replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ').trim()
       // Language tags are case-insensitive (RFC 4647 section 2): en-US and en-us are one variant.
       return `${name}=${name === 'accept-language' ? folded.toLowerCase() : folded}`
     })
     .join('\n')
-}
-
-/** "gzip, deflate, br;q=0.5" → "br,deflate,gzip"; a coding with q=0 is left out. */
-export function normaliseAcceptEncoding(value: string): string {
-  const accepted = new Set<string>()
-  for (const part of value.split(',')) {
-    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase())
-    if (!coding) continue
-    const q = params.find((p) => p.startsWith('q='))
-    if (q !== undefined && Number(q.slice(2)) === 0) continue
-    accepted.add(coding)
-  }
-  return [...accepted].sort().join(',')
 }

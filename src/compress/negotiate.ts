@@ -2,30 +2,14 @@
 // q-values first, the server's preference order to break ties; and whether a response is worth
 // compressing at all. Pure.
 
+import { parseAcceptEncoding } from '../http/accept-encoding.ts'
+
 export type Coding = 'zstd' | 'br' | 'gzip' | 'deflate'
 
 /** Codings the Workers runtime decodes by itself when a body is read (and encodes when labelled). */
 export const RUNTIME_CODINGS = new Set(['gzip', 'br'])
 /** Codings Portico decodes itself: the runtime leaves these encoded (x-gzip too, though it is gzip). */
 export const DECODED_HERE = new Set(['deflate', 'zstd', 'x-gzip'])
-
-/** q-value per coding name ("*" included) from an Accept-Encoding value. */
-export function parseAcceptEncoding(value: string | null): Map<string, number> {
-  const out = new Map<string, number>()
-  if (value === null) return out
-  for (const part of value.split(',')) {
-    const [name, ...params] = part.split(';').map((p) => p.trim())
-    if (!name) continue
-    let q = 1
-    for (const p of params) {
-      const m = /^q\s*=\s*([01](?:\.\d{0,3})?)$/i.exec(p)
-      if (m) q = Number(m[1])
-    }
-    const key = name.toLowerCase() === 'x-gzip' ? 'gzip' : name.toLowerCase()
-    if (!out.has(key) || (out.get(key) as number) < q) out.set(key, Math.min(q, 1))
-  }
-  return out
-}
 
 /** The q-value the client gives a coding: its own, else "*", else 0 (identity: 1 unless refused). */
 export function qualityOf(accepted: ReadonlyMap<string, number>, coding: string): number {
