@@ -1,4 +1,4 @@
-// Byte chunks joined into one array (a kept request body, a cached body read whole).
+// Byte chunks joined into one array (a kept request body, a cached body read whole), and bytes as hex.
 
 /** `chunks` in order as one array of `size` bytes; a single chunk is returned as it is, not copied. */
 export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
@@ -9,5 +9,14 @@ export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8A
     out.set(c, at)
     at += c.byteLength
   }
+  return out
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Lower-case hex of bytes[from, to). */
+export function hex(bytes: Uint8Array, from = 0, to = bytes.length): string {
+  let out = ''
+  for (let i = from; i < to; i++) out += HEX[bytes[i] as number]
   return out
 }

@@ -1,9 +1,15 @@
-// Comparing a presented secret (admin token, debug header) with the configured one. Both sides are
-// hashed first so the comparison takes the same time whatever their lengths, and
-// crypto.subtle.timingSafeEqual compares the digests.
+// Comparing a presented secret (admin token, debug header, API key, password) with the configured
+// one. Both sides are hashed first so the comparison takes the same time whatever their lengths,
+// and crypto.subtle.timingSafeEqual compares the digests.
+import { sha256 } from './digest.ts'
+
+/** Equal digests, compared without an early exit. */
+export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b)
+}
+
 export async function sameSecret(presented: string, expected: string): Promise<boolean> {
   if (expected === '') return false
-  const enc = new TextEncoder()
-  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', enc.encode(presented)), crypto.subtle.digest('SHA-256', enc.encode(expected))])
-  return crypto.subtle.timingSafeEqual(a, b)
+  const [a, b] = await Promise.all([sha256(presented), sha256(expected)])
+  return digestsEqual(a, b)
 }

@@ -1,6 +1,7 @@
 // W3C Trace Context (https://www.w3.org/TR/trace-context/): a valid traceparent is passed to the
 // origin unchanged, with its tracestate; a missing or invalid one is replaced by a new trace, and
 // tracestate without a valid traceparent is dropped (section 3.3.2).
+import { hex } from '../http/bytes.ts'
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
 
@@ -13,19 +14,10 @@ export function isValidTraceparent(value: string): boolean {
   return !/^0+$/.test(traceId ?? '') && !/^0+$/.test(parentId ?? '')
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
 /** Lower-case hex of bytes[from, to); an all-zero id (invalid in trace context) ends in 01 instead. */
 function hexId(bytes: Uint8Array, from: number, to: number): string {
-  let out = ''
-  let any = 0
-  for (let i = from; i < to - 1; i++) {
-    const b = bytes[i] as number
-    any |= b
-    out += HEX[b]
-  }
-  const last = bytes[to - 1] as number
-  return out + HEX[any === 0 && last === 0 ? 1 : last]
+  const id = hex(bytes, from, to)
+  return bytes.subarray(from, to).some((b) => b !== 0) ? id : `${id.slice(0, -2)}01`
 }
 
 /** A new sampled-off traceparent from 24 random bytes (trace id 16, parent id 8). */

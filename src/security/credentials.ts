@@ -3,12 +3,8 @@
 // first differing byte of a secret shows in the response time; every configured key or user is
 // compared, so which one matched does not show either. A configured secret's digest is computed
 // once per isolate, the presented one per request. Pure (Web Crypto digests only).
-
-const encoder = new TextEncoder()
-
-async function digest(s: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(s)))
-}
+import { sha256 } from '../http/digest.ts'
+import { digestsEqual } from '../http/secret.ts'
 
 /** Digests of configured names and secrets: the config's values only, so the map stays small. */
 const configured = new Map<string, Promise<Uint8Array>>()
@@ -16,21 +12,16 @@ const configured = new Map<string, Promise<Uint8Array>>()
 function configuredDigest(s: string): Promise<Uint8Array> {
   let d = configured.get(s)
   if (!d) {
-    d = digest(s)
+    d = sha256(s)
     configured.set(s, d)
   }
   return d
 }
 
-/** Equal digests, compared without an early exit. */
-export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b)
-}
-
 /** The name of the key `presented` equals, or undefined; every key is compared. */
 export async function matchApiKey(presented: string | null, keys: ReadonlyArray<readonly [name: string, secret: string]>): Promise<string | undefined> {
   if (presented === null || presented === '') return undefined
-  const given = await digest(presented)
+  const given = await sha256(presented)
   let found: string | undefined
   for (const [name, secret] of keys) {
     if (digestsEqual(given, await configuredDigest(secret)) && found === undefined) found = name
@@ -62,7 +53,7 @@ export function parseBasic(authorization: string | null): BasicCredentials | und
 /** The user whose name and password both match, or undefined; every user is compared. */
 export async function matchBasic(creds: BasicCredentials | undefined, users: ReadonlyArray<readonly [user: string, password: string]>): Promise<string | undefined> {
   if (!creds) return undefined
-  const [user, password] = await Promise.all([digest(creds.user), digest(creds.password)])
+  const [user, password] = await Promise.all([sha256(creds.user), sha256(creds.password)])
   let found: string | undefined
   for (const [name, secret] of users) {
     const [u, p] = await Promise.all([configuredDigest(name), configuredDigest(secret)])

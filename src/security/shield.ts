@@ -5,6 +5,7 @@
 // and set on a Response, so they are written out below (the default set follows Hono's, less the
 // cross-origin isolation headers that break sites embedding others' resources). Pure: the clock
 // comes in as an argument.
+import { hex } from '../http/bytes.ts'
 import { hmacSha256 } from '../http/hmac.ts'
 
 export interface ShieldPolicy {
@@ -64,5 +65,5 @@ export function shieldResponseHeaders(headers: Headers, secure: boolean, policy:
 export async function originSignature(secret: string, method: string, pathAndQuery: string, nowSeconds: number): Promise<string> {
   const t = Math.floor(nowSeconds)
   const mac = await hmacSha256(secret, `${t}\n${method}\n${pathAndQuery}`)
-  return `t=${t};v1=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+  return `t=${t};v1=${hex(mac)}`
 }
