@@ -3,6 +3,7 @@
 // into the session cookie (session.ts) and back. Nothing here shows data: the page's script reads
 // it from the JSON API, which needs the same credentials.
 import { concatBytes } from '../http/bytes.ts'
+import { readUpTo } from '../http/read.ts'
 import { sameSecret } from '../http/secret.ts'
 import { endedSessionCookie, sessionCookie } from './session.ts'
 import { pagePolicy, signInPage, statusPage } from './status-page.ts'
@@ -58,18 +59,10 @@ async function formToken(req: Request): Promise<string | undefined> {
   const type = req.headers.get('content-type') ?? ''
   if (!/^application\/x-www-form-urlencoded\b/i.test(type) || !req.body) return undefined
   // Read at most MAX_FORM_BYTES, whatever Content-Length says or does not say.
-  const reader = req.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel()
-      return undefined
-    }
-    chunks.push(value)
+  const prefix = await readUpTo(req.body, MAX_FORM_BYTES)
+  if (!prefix.ended) {
+    await prefix.reader.cancel()
+    return undefined
   }
-  return new URLSearchParams(new TextDecoder().decode(concatBytes(chunks, size))).get('token') ?? undefined
+  return new URLSearchParams(new TextDecoder().decode(concatBytes(prefix.chunks, prefix.size))).get('token') ?? undefined
 }

@@ -2,6 +2,7 @@
 // API, then KV when the route opts in), a Vary marker followed to the variant, purged entries passed
 // over, and a hit from a slower tier copied into the faster ones. What to do with the entry found is
 // stage.ts's.
+import { readUpTo, replayed } from '../http/read.ts'
 import { MEMORY_BUDGET_BYTES, MemoryLru, MemoryTier, readWhole } from './memory.ts'
 import { CACHE_KV_BINDING, MAX_STORAGE_SECONDS, REVALIDATION_KEEP_SECONDS, type CachePolicy } from './policy.ts'
 import { isPurged, type PurgeRecord } from './purge-log.ts'
@@ -125,26 +126,8 @@ const RANGE_MEASURE_MAX_BYTES = 8 * 1024 * 1024
  */
 export async function measured(found: Found): Promise<Found> {
   if (found.size !== undefined || !found.body) return found
-  const reader = found.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  while (size <= RANGE_MEASURE_MAX_BYTES) {
-    const next = await reader.read()
-    if (next.done) return { ...found, body: new Blob(chunks).stream(), size }
-    chunks.push(next.value)
-    size += next.value.byteLength
-  }
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const held = chunks.shift()
-      if (held) return controller.enqueue(held)
-      const next = await reader.read()
-      if (next.done) controller.close()
-      else controller.enqueue(next.value)
-    },
-    cancel: (reason) => reader.cancel(reason),
-  })
-  return { ...found, body }
+  const prefix = await readUpTo(found.body, RANGE_MEASURE_MAX_BYTES)
+  return prefix.ended ? { ...found, body: new Blob(prefix.chunks).stream(), size: prefix.size } : { ...found, body: replayed(prefix) }
 }
 
 /** The stored body's size from its own Content-Length (kept only for unencoded bodies). */

@@ -6,6 +6,7 @@
 // API again. Freshness, purges and what to serve are decided by the caller on the entry's own meta,
 // exactly as for the other tiers. Time comes in as an argument (or the tier's clock).
 import { concatBytes } from '../http/bytes.ts'
+import { readUpTo, type Prefix } from '../http/read.ts'
 import type { Meta, Stored, Tier } from './store.ts'
 
 /**
@@ -148,25 +149,18 @@ export class MemoryTier implements Tier {
  * branch of a tee may hand the same chunks on.
  */
 export async function readWhole(body: ReadableStream<Uint8Array>, maxBytes: number, expectedBytes?: number): Promise<Uint8Array | undefined> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
+  let prefix: Prefix
   try {
-    for (;;) {
-      const next = await reader.read()
-      if (next.done) break
-      size += next.value.byteLength
-      if (size > maxBytes || (expectedBytes !== undefined && size > expectedBytes)) {
-        await reader.cancel().catch(() => {})
-        return undefined
-      }
-      chunks.push(next.value.slice())
-    }
+    prefix = await readUpTo(body, Math.min(maxBytes, expectedBytes ?? maxBytes), true)
   } catch {
     return undefined
   }
-  if (expectedBytes !== undefined && size !== expectedBytes) return undefined
-  return concatBytes(chunks, size)
+  if (!prefix.ended) {
+    await prefix.reader.cancel().catch(() => {})
+    return undefined
+  }
+  if (expectedBytes !== undefined && prefix.size !== expectedBytes) return undefined
+  return concatBytes(prefix.chunks, prefix.size)
 }
 
 function keyOf(id: string, host: string): string {

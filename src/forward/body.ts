@@ -2,6 +2,7 @@
 // memory so a retry can send them again; larger or unknown-length ones that outgrow the limit are
 // streamed once, as they arrive, and the request is then not retried.
 import { concatBytes } from '../http/bytes.ts'
+import { readUpTo, replayed } from '../http/read.ts'
 
 export interface PreparedBody {
   replayable: boolean
@@ -23,33 +24,12 @@ export async function prepareBody(req: Request, keep: boolean, maxBytes: number)
   }
   // Unknown length: read up to the limit; if the body ends first it is kept, otherwise what was
   // read goes out first and the rest follows as it arrives.
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) {
-      const bytes = concatBytes(chunks, size)
-      return { replayable: true, next: () => bytes }
-    }
-    chunks.push(value)
-    size += value.byteLength
-    if (size > maxBytes) break
+  const prefix = await readUpTo(stream, maxBytes)
+  if (prefix.ended) {
+    const bytes = concatBytes(prefix.chunks, prefix.size)
+    return { replayable: true, next: () => bytes }
   }
-  const rest = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const c of chunks) controller.enqueue(c)
-    },
-    async pull(controller) {
-      const { done, value } = await reader.read()
-      if (done) controller.close()
-      else controller.enqueue(value)
-    },
-    cancel(reason) {
-      return reader.cancel(reason)
-    },
-  })
-  return once(rest)
+  return once(replayed(prefix))
 }
 
 function once(stream: ReadableStream<Uint8Array>): PreparedBody {

@@ -1,5 +1,7 @@
 // One active health probe: a request to the upstream's health path, judged by status range and an
 // optional body substring, within a timeout. Runs in the pool's Durable Object.
+import { concatBytes } from '../http/bytes.ts'
+import { readUpTo } from '../http/read.ts'
 import type { ActiveCheck } from './state.ts'
 import type { UpstreamSpec } from './view.ts'
 
@@ -38,21 +40,10 @@ export async function probeUpstream(u: UpstreamSpec, check: ActiveCheck, env: Re
   }
 }
 
+/** The body as text, its first `maxBytes` or a chunk more; the rest is not read. */
 async function readLimited(res: Response, maxBytes: number): Promise<string> {
   if (!res.body) return ''
-  const reader = res.body.getReader()
-  const decoder = new TextDecoder()
-  let text = ''
-  let bytes = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    bytes += value.byteLength
-    text += decoder.decode(value, { stream: true })
-    if (bytes >= maxBytes) {
-      await reader.cancel()
-      break
-    }
-  }
-  return text
+  const prefix = await readUpTo(res.body, maxBytes)
+  if (!prefix.ended) await prefix.reader.cancel()
+  return new TextDecoder().decode(concatBytes(prefix.chunks, prefix.size))
 }

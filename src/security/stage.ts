@@ -8,6 +8,7 @@
 import { countBody } from '../http/body-limit.ts'
 import { concatBytes } from '../http/bytes.ts'
 import { cookieValue } from '../http/cookie.ts'
+import { readUpTo } from '../http/read.ts'
 import { problem } from '../http/problem.ts'
 import { matchApiKey, matchBasic, parseBasic } from './credentials.ts'
 import { corsResponseHeaders, isPreflight, preflightResponse, type CorsPolicy } from './cors.ts'
@@ -160,17 +161,9 @@ export async function filterRequest(req: Request, url: URL, policy: FilterPolicy
 
 /** The first `max` bytes of a (cloned) body as text; the clone is cancelled, the original streams on. */
 async function readPrefix(copy: Request, max: number): Promise<string> {
-  const reader = (copy.body as ReadableStream<Uint8Array>).getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  while (size < max) {
-    const { done, value } = await reader.read()
-    if (done) break
-    chunks.push(value)
-    size += value.byteLength
-  }
-  await reader.cancel().catch(() => {})
-  return utf8.decode(concatBytes(chunks, size).subarray(0, max))
+  const prefix = await readUpTo(copy.body as ReadableStream<Uint8Array>, max)
+  await prefix.reader.cancel().catch(() => {})
+  return utf8.decode(concatBytes(prefix.chunks, prefix.size).subarray(0, max))
 }
 
 const utf8 = new TextDecoder()
