@@ -348,9 +348,7 @@ async function invalidate(req: Request, url: URL, headers: Headers, policy: Cach
   }
   await Promise.all(
     targets.map(async (u) => {
-      const id = await idOf(cacheKey(u, req.headers, policy.key, io.variant))
-      isolateMemory.delete(id, u.host)
-      await Promise.all([tiers.edge.delete(id, u.host), tiers.kv?.delete(id, u.host)])
+      await deleteEverywhere(await idOf(cacheKey(u, req.headers, policy.key, io.variant)), u.host, tiers.edge, tiers.kv)
     }),
   ).catch(() => {})
 }
@@ -372,9 +370,7 @@ export async function purge(records: readonly PurgeRecord[], urlPolicies: Readon
   const edge = new EdgeTier(caches.default)
   await Promise.all(
     urlPolicies.map(async ({ url, policy }) => {
-      const id = await idOf(cacheKey(url, new Headers(), policy.key))
-      isolateMemory.delete(id, url.host)
-      await Promise.all([edge.delete(id, url.host), kv ? new KvTier(kv).delete(id) : undefined])
+      await deleteEverywhere(await idOf(cacheKey(url, new Headers(), policy.key)), url.host, edge, kv ? new KvTier(kv) : undefined)
     }),
   )
   return { global: kv !== undefined }
@@ -383,8 +379,15 @@ export async function purge(records: readonly PurgeRecord[], urlPolicies: Readon
 /** A stored entry the origin now says is not storable is dropped. */
 async function forget(found: Found, primaryKey: string, url: URL, tiers: Tiers): Promise<void> {
   const id = await idOf(primaryKey)
-  isolateMemory.delete(found.entryId, url.host)
-  isolateMemory.delete(id, url.host)
-  await Promise.all([found.tier.delete(found.entryId, url.host), tiers.edge.delete(id, url.host), tiers.kv?.delete(id, url.host)]).catch(() => {})
+  await Promise.all([deleteEverywhere(found.entryId, url.host, tiers.edge, tiers.kv), deleteEverywhere(id, url.host, tiers.edge, tiers.kv)]).catch(() => {})
+}
+
+/**
+ * An entry gone from every tier: this isolate's memory whatever the route's own setting (another
+ * route may have filled it), the colo's cache and KV.
+ */
+async function deleteEverywhere(id: string, host: string, edge: Tier, kv: Tier | undefined): Promise<void> {
+  isolateMemory.delete(id, host)
+  await Promise.all([edge.delete(id, host), kv?.delete(id, host)])
 }
 
