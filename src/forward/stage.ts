@@ -70,7 +70,7 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
   // client never takes a truncated body for a complete one. The request's signal joins only when
   // it can abort (a body counted against its size limit, or a client that goes away mid-upload):
   // AbortSignal.any costs about 80 us per request in workerd. (AbortSignal.timeout would save the
-  // timer's 20 us, but it cannot be cleared, and its abort cuts a fetched body off too.)
+  // timer's 20 us, but it cannot be cleared: once it fires, reading the body fails in the Worker.)
   const controller = new AbortController()
   let timedOut = false
   const abortOnTimeout = (ms: number) =>
@@ -110,9 +110,6 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
     clearTimeout(firstByteTimer)
   }
 
-  // Passing the origin's body stream untouched lets the runtime forward an already-compressed
-  // body byte for byte with its Content-Encoding (no decode and re-encode). Only a total timeout
-  // needs the body in JS: the runtime does not cut off a fetched body when its signal aborts.
   const upgraded = res.status === 101 && res.webSocket
   if (!upgraded && (res.status < 200 || res.status > 599)) {
     // A status no Response can carry (600 to 999, or 101 without a WebSocket): the origin broke
@@ -121,6 +118,10 @@ export async function forwardRequest(input: ForwardInput): Promise<ForwardOutcom
     void res.body?.cancel().catch(() => {})
     res = problem(502, 'upstream-invalid-response', { detail: `The origin answered with status ${res.status}, which HTTP does not allow here.`, accept: req.headers.get('accept') })
   }
+  // Passing the origin's body stream untouched lets the runtime forward an already-compressed
+  // body byte for byte with its Content-Encoding (no decode and re-encode). Only a total timeout
+  // needs the body in JS: the runtime does not cut a client's connection off when the fetch's
+  // signal aborts (the end-to-end totalMs tests hang without cutOffOnAbort).
   const body = totalMs !== undefined && res.body && !upgraded ? cutOffOnAbort(res.body, controller.signal, res.headers) : res.body
   const response = upgraded
     ? new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers })
