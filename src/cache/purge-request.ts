@@ -3,9 +3,9 @@ import * as v from 'valibot'
 import type { PurgeRecord } from './purge-log.ts'
 
 /** A purge record lives in a KV key's metadata, which holds 1,024 bytes: each value stays well under. */
-export const MAX_PURGE_VALUE_BYTES = 800
+const MAX_PURGE_VALUE_BYTES = 800
 /** Each record is one KV write, and one request may make 1,000 KV operations at most. */
-export const MAX_PURGE_RECORDS = 100
+const MAX_PURGE_RECORDS = 100
 
 const encoder = new TextEncoder()
 const fitsRecord = (value: string) => encoder.encode(value).length <= MAX_PURGE_VALUE_BYTES
